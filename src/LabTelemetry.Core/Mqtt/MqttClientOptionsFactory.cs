@@ -1,0 +1,70 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using LabTelemetry.Core.Configuration;
+using LabTelemetry.Core.Device;
+using MQTTnet;
+using MQTTnet.Formatter;
+
+namespace LabTelemetry.Core.Mqtt;
+
+/// <summary>Turns the <c>Mqtt</c> section and the device's identity into MQTTnet's client options.</summary>
+public static class MqttClientOptionsFactory
+{
+    /// <summary>The configured client id, or one made from the MAC so that it stays the same across restarts.</summary>
+    public static string ClientId(MqttOptions options, DeviceIdentity device) =>
+        !string.IsNullOrEmpty(options.ClientId)
+            ? options.ClientId
+            : "labtelemetry-" + (device.Mac.Length > 0 ? device.Mac.Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant() : device.Id);
+
+    public static MqttClientOptions Create(MqttOptions options, DeviceIdentity device)
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(options.Host, options.Port)
+            .WithClientId(ClientId(options, device))
+            .WithKeepAlivePeriod(options.KeepAlive)
+            .WithTimeout(options.OperationTimeout)
+            .WithProtocolVersion(options.IsVersion5 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311);
+
+        // A persistent session: the broker keeps our RESULT subscription, and queues what the grader
+        // sends while we are away. MQTT 5 keeps nothing unless the session expiry is above zero.
+        builder = options.IsVersion5
+            ? builder.WithCleanStart(false).WithSessionExpiryInterval((uint)options.SessionExpiry.TotalSeconds)
+            : builder.WithCleanSession(false);
+
+        if (!string.IsNullOrEmpty(options.Username))
+        {
+            builder = builder.WithCredentials(options.Username, options.Password);
+        }
+
+        if (options.UseTls)
+        {
+            var trustChain = string.IsNullOrEmpty(options.CaFile) ? null : LoadCertificateAuthority(options.CaFile);
+            builder = builder.WithTlsOptions(tls =>
+            {
+                tls.UseTls().WithTargetHost(options.Host);
+                if (trustChain is not null)
+                {
+                    tls.WithTrustChain(trustChain);
+                }
+            });
+        }
+
+        return builder.Build();
+    }
+
+    private static X509Certificate2Collection LoadCertificateAuthority(string path)
+    {
+        try
+        {
+            var certificates = new X509Certificate2Collection();
+            certificates.ImportFromPemFile(path);
+            return certificates.Count > 0
+                ? certificates
+                : throw new ConfigurationException($"Mqtt:CaFile: '{path}' holds no PEM certificate.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new ConfigurationException($"Mqtt:CaFile: cannot read '{path}': {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Logging;
+
+namespace LabTelemetry.Core.Results;
+
+/// <summary>The <c>Results</c> section: where the grader answers and how its answers are logged.</summary>
+public sealed class ResultsOptions
+{
+    public const string SectionName = "Results";
+
+    /// <summary>Gets or sets the topic filter to listen on.</summary>
+    /// <value>
+    /// The default value is <c>RESULT/#</c>. MQTT's multi-level <c>#</c> also matches its parent level,
+    /// so this one filter receives <c>RESULT</c>, <c>RESULT/</c> and <c>RESULT/&lt;anything&gt;</c>.
+    /// </value>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Results:Topic is empty; the course's grader answers on RESULT/#.")]
+    public string Topic { get; set; } = "RESULT/#";
+
+    /// <summary>Gets or sets the level of results that concern other groups.</summary>
+    /// <value>The default value is <see cref="LogLevel.Information"/>, like our own.</value>
+    [EnumDataType(typeof(LogLevel), ErrorMessage = "Results:OthersLevel must be a log level: Trace, Debug, Information, Warning, Error, Critical or None.")]
+    public LogLevel OthersLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>Gets or sets how many characters of a payload go into the log.</summary>
+    /// <value>The default value is 2000.</value>
+    [Range(16, 1_000_000)]
+    public int MaxLoggedChars { get; set; } = 2000;
+}

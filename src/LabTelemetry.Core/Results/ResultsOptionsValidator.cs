@@ -1,0 +1,6 @@
+using Microsoft.Extensions.Options;
+
+namespace LabTelemetry.Core.Results;
+
+[OptionsValidator]
+public sealed partial class ResultsOptionsValidator : IValidateOptions<ResultsOptions>;

@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LabTelemetry.Core.Sensors;
+
+/// <summary>The <c>Sensor</c> section: which thermometer, how often, and what counts as plausible.</summary>
+public sealed class SensorOptions
+{
+    public const string SectionName = "Sensor";
+
+    /// <summary>Gets or sets where temperatures come from.</summary>
+    /// <value>The default value is <see cref="SensorKind.Ds18b20"/>.</value>
+    [EnumDataType(typeof(SensorKind), ErrorMessage = "Sensor:Kind must be Ds18b20 or Simulated.")]
+    public SensorKind Kind { get; set; } = SensorKind.Ds18b20;
+
+    /// <summary>Gets or sets the 1-Wire device to read (<c>28-…</c>).</summary>
+    /// <value>The default value is <see langword="null"/>: the one thermometer on the bus.</value>
+    [RegularExpression("^[0-9a-fA-F]{2}-[0-9a-fA-F]{12}$", ErrorMessage = "Sensor:Id must look like 28-00000a1b2c3d (family, dash, 12 hex digits), as listed in /sys/bus/w1/devices.")]
+    public string? Id { get; set; }
+
+    /// <summary>Gets or sets the time between two reads.</summary>
+    /// <value>The default value is <see langword="null"/>: <c>Telemetry:Interval</c>.</value>
+    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
+    public TimeSpan? ReadInterval { get; set; }
+
+    /// <summary>Gets or sets how long one read may take before it counts as failed.</summary>
+    /// <value>The default value is 3 seconds (a 12-bit conversion takes 750 ms).</value>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Gets or sets the fastest change, in °C per second, that a real room produces.</summary>
+    /// <value>The default value is 2 °C/s: a finger on the sensor warms it far slower.</value>
+    [Range(0.01, 1000.0)]
+    public double MaxRateCelsiusPerSecond { get; set; } = 2.0;
+}

@@ -1,0 +1,73 @@
+using LabTelemetry.Core.Device;
+using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Core.Results;
+using LabTelemetry.Core.Sensors;
+using LabTelemetry.Core.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace LabTelemetry.Worker.Startup;
+
+/// <summary>Where configuration comes from, and the check that it can work before anything starts.</summary>
+internal static class LabTelemetryHost
+{
+    public const string SettingsFile = "appsettings.json";
+    public const string EnvironmentPrefix = "LABTELEMETRY_";
+
+    /// <summary>
+    /// A host builder reading, each over the one before: appsettings.json next to the binaries,
+    /// <c>LABTELEMETRY_</c> environment variables (<c>__</c> separates levels), then the command line.
+    /// </summary>
+    public static HostApplicationBuilder CreateBuilder(string[] args, string? settingsDirectory = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            DisableDefaults = true,
+        });
+
+        string settingsPath = Path.Combine(settingsDirectory ?? AppContext.BaseDirectory, SettingsFile);
+        builder.Configuration
+            .AddJsonFile(settingsPath, optional: false, reloadOnChange: false)
+            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddCommandLine(args);
+
+        builder.Services.AddSystemd();
+        builder.Services.AddLabTelemetry(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>Binds and validates every section and resolves the device's identity, so a bad setting stops us before we connect.</summary>
+    /// <remarks>Every section is tried, so one run reports every problem, not only the first.</remarks>
+    public static void ValidateConfiguration(IServiceProvider services)
+    {
+        var problems = new List<Exception>();
+        Try(() => services.GetRequiredService<IOptions<MqttOptions>>().Value);
+        Try(() => services.GetRequiredService<IOptions<DeviceOptions>>().Value);
+        Try(() => services.GetRequiredService<IOptions<SensorOptions>>().Value);
+        Try(() => services.GetRequiredService<IOptions<TelemetryOptions>>().Value);
+        Try(() => services.GetRequiredService<IOptions<ResultsOptions>>().Value);
+        if (problems.Count == 0)
+        {
+            // Resolves the device's MAC and loads the CA file: both can fail for reasons a person must fix.
+            Try(() => services.GetRequiredService<MqttConnection>());
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new AggregateException(problems);
+        }
+
+        void Try(Func<object> resolve)
+        {
+            try
+            {
+                resolve();
+            }
+            catch (Exception ex) when (ConfigurationErrors.Describe(ex) is not null)
+            {
+                problems.Add(ex);
+            }
+        }
+    }
+}
