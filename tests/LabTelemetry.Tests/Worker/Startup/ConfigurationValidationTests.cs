@@ -1,0 +1,130 @@
+using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Tests.Support;
+using LabTelemetry.Worker.Startup;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace LabTelemetry.Tests.Worker.Startup;
+
+public class ConfigurationValidationTests
+{
+    /// <summary>Builds the host as Program.cs does and returns the lines a person would see (none when the configuration works).</summary>
+    private static IReadOnlyList<string> ProblemsWithFile(string json, params string[] args)
+    {
+        using var settings = new TestSettings(json);
+        try
+        {
+            using var host = LabTelemetryHost.CreateBuilder(args, settings.Directory).Build();
+            LabTelemetryHost.ValidateConfiguration(host.Services);
+            return [];
+        }
+        catch (Exception ex)
+        {
+            return ConfigurationErrors.Describe(ex) ?? throw new Xunit.Sdk.XunitException($"not described: {ex}");
+        }
+    }
+
+    private static IReadOnlyList<string> Problems(params string[] args) => ProblemsWithFile(TestSettings.ValidJson, args);
+
+    [Fact]
+    public void ValidConfiguration_HasNoProblems() => Assert.Empty(Problems());
+
+    [Theory]
+    [InlineData("--Telemetry:Group=", "Telemetry:Group is empty")]
+    [InlineData("--Telemetry:Group=  ", "Telemetry:Group is empty")]
+    [InlineData("--Telemetry:Students:0=", "Telemetry:Students:0 is empty")]
+    [InlineData("--Telemetry:Interval=00:00:00", "Telemetry:Interval must be between")]
+    [InlineData("--Telemetry:Interval=-00:00:05", "Telemetry:Interval must be between")]
+    [InlineData("--Telemetry:Interval=five", "Telemetry:Interval: 'five' is not a valid duration")]
+    [InlineData("--Telemetry:Decimals=7", "Telemetry:Decimals must be between 0 and 4")]
+    [InlineData("--Telemetry:Qos=3", "Telemetry:Qos must be between 0 and 2")]
+    [InlineData("--Telemetry:Topic=DATA/#", "Telemetry:Topic 'DATA/#' contains '#' or '+'")]
+    [InlineData("--Mqtt:Port=0", "Mqtt:Port must be between 1 and 65535")]
+    [InlineData("--Mqtt:Port=65536", "Mqtt:Port must be between 1 and 65535")]
+    [InlineData("--Mqtt:Port=abc", "Mqtt:Port: 'abc' is not a valid whole number")]
+    [InlineData("--Mqtt:Host=", "Mqtt:Host is empty")]
+    [InlineData("--Mqtt:ProtocolVersion=4", "Mqtt:ProtocolVersion is '4'; use 3.1.1 or 5")]
+    [InlineData("--Mqtt:Password=secret", "Mqtt:Password is set but Mqtt:Username is empty")]
+    [InlineData("--Mqtt:KeepAlive=00:00:00", "Mqtt:KeepAlive must be between")]
+    [InlineData("--Mqtt:CaFile=/nonexistent/ca.pem", "Mqtt:CaFile is set but Mqtt:UseTls is false")]
+    [InlineData("--Sensor:Kind=Foo", "Sensor:Kind: 'Foo' is not a valid SensorKind; use one of Ds18b20, Simulated")]
+    [InlineData("--Sensor:Id=28-xyz", "Sensor:Id must look like 28-")]
+    [InlineData("--Sensor:MaxRateCelsiusPerSecond=0", "Sensor:MaxRateCelsiusPerSecond must be between")]
+    [InlineData("--Device:MacFormat=Dashes", "Device:MacFormat: 'Dashes' is not a valid MacFormat; use one of LowerCaseColons")]
+    [InlineData("--Device:Id=a/b", "Device:Id must be one topic level")]
+    [InlineData("--Results:Topic=", "Results:Topic is empty")]
+    [InlineData("--Results:OthersLevel=Loud", "Results:OthersLevel: 'Loud' is not a valid LogLevel")]
+    [InlineData("--Mqtt:Hots=127.0.0.1", "Mqtt: unknown setting(s) 'Hots'")]
+    public void InvalidSetting_IsOneLineNamingTheKey(string argument, string expected)
+    {
+        var problems = Problems(argument);
+
+        var problem = Assert.Single(problems);
+        Assert.Contains(expected, problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CaFileThatDoesNotExist_NamesTheFile()
+    {
+        var problem = Assert.Single(Problems("--Mqtt:UseTls=true", "--Mqtt:CaFile=/nonexistent/ca.pem"));
+
+        Assert.Equal("Mqtt:CaFile: file '/nonexistent/ca.pem' not found.", problem);
+    }
+
+    [Fact]
+    public void NoStudents_IsReported()
+    {
+        var problem = Assert.Single(ProblemsWithFile("""{ "Telemetry": { "Group": "G" }, "Sensor": { "Kind": "Simulated" }, "Device": { "Id": "x" } }"""));
+
+        Assert.StartsWith("Telemetry:Students is empty", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SeveralProblems_AreAllReportedAtOnce()
+    {
+        var problems = Problems("--Telemetry:Group=", "--Mqtt:Port=0", "--Sensor:Kind=Foo");
+
+        Assert.Equal(3, problems.Count);
+    }
+
+    [Fact]
+    public void MalformedJson_NamesTheFileAndTheLine()
+    {
+        var problem = Assert.Single(ProblemsWithFile("{\n  \"Mqtt\": { \"Host\": }\n}"));
+
+        Assert.Contains("appsettings.json: not valid JSON at line 2", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingSettingsFile_NamesTheFile()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "labtelemetry-tests", "missing-" + Guid.NewGuid().ToString("N"));
+
+        var ex = Assert.ThrowsAny<Exception>(() => LabTelemetryHost.CreateBuilder([], directory));
+
+        var problem = Assert.Single(ConfigurationErrors.Describe(ex)!);
+        Assert.Contains(Path.Combine(directory, "appsettings.json") + ": file not found", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EnvironmentVariable_OverridesTheFile_AndTheCommandLineOverridesBoth()
+    {
+        using var settings = new TestSettings();
+        Environment.SetEnvironmentVariable("LABTELEMETRY_Mqtt__Port", "2883");
+        Environment.SetEnvironmentVariable("LABTELEMETRY_Mqtt__Username", "from-env");
+        try
+        {
+            using var host = LabTelemetryHost.CreateBuilder(["--Mqtt:Port=3883"], settings.Directory).Build();
+            var mqtt = host.Services.GetRequiredService<IOptions<MqttOptions>>().Value;
+
+            Assert.Equal(3883, mqtt.Port);
+            Assert.Equal("from-env", mqtt.Username);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("LABTELEMETRY_Mqtt__Port", null);
+            Environment.SetEnvironmentVariable("LABTELEMETRY_Mqtt__Username", null);
+        }
+    }
+}
