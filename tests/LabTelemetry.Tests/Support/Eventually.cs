@@ -1,0 +1,24 @@
+using System.Diagnostics;
+
+namespace LabTelemetry.Tests.Support;
+
+/// <summary>Waits for something that happens in real time, with a generous limit for a loaded 2-core machine.</summary>
+internal static class Eventually
+{
+    public static async Task<bool> TrueAsync(Func<bool> condition, TimeSpan? within = null)
+    {
+        var limit = within ?? TimeSpan.FromSeconds(15);
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > limit)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
+    }
+}

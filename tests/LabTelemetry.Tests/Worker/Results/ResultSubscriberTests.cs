@@ -1,0 +1,60 @@
+using System.Text;
+using LabTelemetry.Core.Device;
+using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Core.Results;
+using LabTelemetry.Core.Telemetry;
+using LabTelemetry.Worker.Results;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+
+namespace LabTelemetry.Tests.Worker.Results;
+
+public sealed class ResultSubscriberTests : IAsyncDisposable
+{
+    private readonly FakeLogger<ResultSubscriber> _logger = new();
+    private readonly MqttConnection _connection = new(
+        Options.Create(new MqttOptions()), new DeviceIdentity("wlan0", "b8:27:eb:12:34:56", "b8:27:eb:12:34:56"), TimeProvider.System, new FakeLogger<MqttConnection>());
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+
+    private ResultSubscriber Subscriber(LogLevel othersLevel = LogLevel.Information) => new(
+        _connection,
+        Options.Create(new ResultsOptions { OthersLevel = othersLevel, MaxLoggedChars = 100 }),
+        Options.Create(new TelemetryOptions { Group = "БАГ-18-01", Students = ["Иванов И.И"] }),
+        _logger);
+
+    private static ReceivedMessage Message(string topic, string payload) => new(topic, Encoding.UTF8.GetBytes(payload));
+
+    [Fact]
+    public void Handle_ResultForOurGroup_IsOneInformationEventWithTopicAndPayload()
+    {
+        Subscriber().Handle(Message("RESULT", "БАГ-18-01: зачтено"));
+
+        var record = Assert.Single(_logger.Collector.GetSnapshot());
+        Assert.Equal(LogLevel.Information, record.Level);
+        Assert.Equal("RESULT", record.GetStructuredStateValue("Topic"));
+        Assert.Equal("БАГ-18-01: зачтено", record.GetStructuredStateValue("Payload"));
+        Assert.Equal("БАГ-18-01", record.GetStructuredStateValue("Group"));
+    }
+
+    [Fact]
+    public void Handle_ResultForAnotherGroup_UsesTheConfiguredLevel()
+    {
+        Subscriber(othersLevel: LogLevel.Debug).Handle(Message("RESULT/", "{\"group\": \"БАГ-18-02\"}"));
+
+        var record = Assert.Single(_logger.Collector.GetSnapshot());
+        Assert.Equal(LogLevel.Debug, record.Level);
+        Assert.Contains("another group", record.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Handle_HostilePayload_StaysOneEscapedLine()
+    {
+        Subscriber().Handle(new ReceivedMessage("RESULT/\n", [0xFF, (byte)'\n', 0x1B, (byte)'[', (byte)'2', (byte)'J']));
+
+        var record = Assert.Single(_logger.Collector.GetSnapshot());
+        Assert.Equal("\uFFFD\\n\\u001b[2J", record.GetStructuredStateValue("Payload"));
+        Assert.Equal("RESULT/\\n", record.GetStructuredStateValue("Topic"));
+    }
+}
