@@ -9,6 +9,7 @@ using LabTelemetry.Worker.Results;
 using LabTelemetry.Worker.Sensors;
 using LabTelemetry.Worker.Telemetry;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 
 namespace LabTelemetry.Worker;
@@ -39,10 +40,15 @@ public static class LabTelemetryServiceCollectionExtensions
                 context.ServiceProvider.GetRequiredService<IOptions<MqttOptions>>().Value.MaxReconnectDelay,
                 args =>
                 {
-                    SupervisorLog.ConnectFailed(logger, connection.Broker, args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? "unknown", args.RetryDelay);
+                    string problem = args.Outcome.Exception is { } ex ? ConnectProblem.Describe(ex) : "unknown";
+                    SupervisorLog.ConnectFailed(logger, connection.Broker, args.AttemptNumber + 1, problem, args.RetryDelay.TotalSeconds);
                     return default;
                 });
         });
+
+        // Polly's own telemetry would log every attempt again, with a stack trace; the supervisor's one line says it all.
+        // Registered after AddResiliencePipeline, whose own Configure sets the logger factory.
+        services.Configure<Polly.Telemetry.TelemetryOptions>(telemetry => telemetry.LoggerFactory = NullLoggerFactory.Instance);
 
         // Hosts stop services in reverse order: the publish loop first, then the connection says goodbye,
         // and the result subscriber, which registers its topic before the first connect, last.

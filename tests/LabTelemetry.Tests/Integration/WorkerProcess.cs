@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace LabTelemetry.Tests.Integration;
+
+/// <summary>
+/// The worker as a person starts it: its own process, the net10.0 build the solution produced, the repository's
+/// appsettings.json next to it, settings on the command line. Output is collected line by line.
+/// </summary>
+internal sealed class WorkerProcess : IAsyncDisposable
+{
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private WorkerProcess(IEnumerable<string> args, IDictionary<string, string?> environment)
+    {
+        var start = new ProcessStartInfo("dotnet", [WorkerDll(), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        start.Environment.Remove("JOURNAL_STREAM");
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("the worker did not start");
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static WorkerProcess Start(params string[] args) => new(args, new Dictionary<string, string?>());
+
+    public static WorkerProcess Start(IDictionary<string, string?> environment, params string[] args) => new(args, environment);
+
+    /// <summary>Waits for the process to end; kills it and fails when it does not within <paramref name="within"/>.</summary>
+    public async Task<int> ExitCodeAsync(TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill();
+            throw new TimeoutException($"the worker did not exit within {within}; output:\n{Output}");
+        }
+
+        _process.WaitForExit(); // drains the output readers
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM, as systemctl stop does.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private static string WorkerDll()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "LabTelemetry.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        string dll = Path.Combine(directory?.FullName ?? ".", "src", "LabTelemetry.Worker", "bin", Configuration, "net10.0", "LabTelemetry.Worker.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"build the solution first (dotnet test LabTelemetry.sln does): {dll} is missing");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
