@@ -14,7 +14,8 @@ internal static class LabTelemetryHost
     public const string EnvironmentPrefix = "LABTELEMETRY_";
 
     /// <summary>
-    /// A host builder reading, each over the one before: appsettings.json next to the binaries,
+    /// A host builder reading, each over the one before: appsettings.json next to the binaries, the optional
+    /// appsettings.json in systemd's <c>ConfigurationDirectory</c> (<c>/etc/labtelemetry</c>),
     /// <c>LABTELEMETRY_</c> environment variables (<c>__</c> separates levels), then the command line.
     /// </summary>
     public static HostApplicationBuilder CreateBuilder(string[] args, string? settingsDirectory = null)
@@ -27,8 +28,14 @@ internal static class LabTelemetryHost
         });
 
         string settingsPath = Path.Combine(settingsDirectory ?? AppContext.BaseDirectory, SettingsFile);
+        builder.Configuration.AddJsonFile(settingsPath, optional: false, reloadOnChange: false);
+        if (Environment.GetEnvironmentVariable("CONFIGURATION_DIRECTORY") is { Length: > 0 } systemdConfiguration)
+        {
+            // systemd may pass several directories separated by ':'; ours is the first.
+            builder.Configuration.AddJsonFile(Path.Combine(systemdConfiguration.Split(':')[0], SettingsFile), optional: true, reloadOnChange: false);
+        }
+
         builder.Configuration
-            .AddJsonFile(settingsPath, optional: false, reloadOnChange: false)
             .AddEnvironmentVariables(EnvironmentPrefix)
             .AddCommandLine(args);
 
