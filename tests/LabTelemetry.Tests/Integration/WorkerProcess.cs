@@ -18,9 +18,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private WorkerProcess(IEnumerable<string> args, IDictionary<string, string?> environment)
+    private WorkerProcess(IReadOnlyList<string> wrapper, IEnumerable<string> args, IDictionary<string, string?> environment)
     {
-        var start = new ProcessStartInfo("dotnet", [WorkerDll(), .. args])
+        string[] command = [.. wrapper, "dotnet", WorkerDll(), .. args];
+        var start = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -51,9 +52,12 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    public static WorkerProcess Start(params string[] args) => new(args, new Dictionary<string, string?>());
+    public static WorkerProcess Start(params string[] args) => new([], args, new Dictionary<string, string?>());
 
-    public static WorkerProcess Start(IDictionary<string, string?> environment, params string[] args) => new(args, environment);
+    public static WorkerProcess Start(IDictionary<string, string?> environment, params string[] args) => new([], args, environment);
+
+    /// <summary>Starts the worker through <paramref name="wrapper"/>, a command that ends by running the rest of its arguments.</summary>
+    public static WorkerProcess StartWrapped(IReadOnlyList<string> wrapper, params string[] args) => new(wrapper, args, new Dictionary<string, string?>());
 
     /// <summary>Waits for the process to end; kills it and fails when it does not within <paramref name="within"/>.</summary>
     public async Task<int> ExitCodeAsync(TimeSpan within)
