@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Results;
 using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
@@ -26,11 +27,14 @@ public static class LabTelemetryServiceCollectionExtensions
         services.AddSection<SensorOptions, SensorOptionsValidator>(configuration, SensorOptions.SectionName);
         services.AddSection<TelemetryOptions, TelemetryOptionsValidator>(configuration, TelemetryOptions.SectionName);
         services.AddSection<ResultsOptions, ResultsOptionsValidator>(configuration, ResultsOptions.SectionName);
+        services.AddSection<OutboxOptions, OutboxOptionsValidator>(configuration, OutboxOptions.SectionName);
+        services.AddSection<AvailabilityOptions, AvailabilityOptionsValidator>(configuration, AvailabilityOptions.SectionName);
 
         services.TryAddSingleton(sp => DeviceIdentity.Resolve(sp.GetRequiredService<IOptions<DeviceOptions>>().Value, SystemNetworkInterfaces.List()));
         services.TryAddSingleton<ITemperatureSensor>(CreateSensor);
         services.AddSingleton<LatestReading>();
         services.AddSingleton<MqttConnection>();
+        services.AddSingleton<DiskOutbox>();
 
         services.AddResiliencePipeline(ReconnectPipeline.Name, (builder, context) =>
         {
@@ -50,11 +54,12 @@ public static class LabTelemetryServiceCollectionExtensions
         // Registered after AddResiliencePipeline, whose own Configure sets the logger factory.
         services.Configure<Polly.Telemetry.TelemetryOptions>(telemetry => telemetry.LoggerFactory = NullLoggerFactory.Instance);
 
-        // Hosts stop services in reverse order: the publish loop first, then the connection says goodbye,
-        // and the result subscriber, which registers its topic before the first connect, last.
+        // Hosts stop services in reverse order: the publish loop and the outbox sender first, then the connection
+        // says goodbye, and the result subscriber, which registers its topic before the first connect, last.
         services.AddHostedService<ResultSubscriber>();
         services.AddHostedService<ConnectionSupervisor>();
         services.AddHostedService<SensorReader>();
+        services.AddHostedService<OutboxSender>();
         services.AddHostedService<PublishLoop>();
         return services;
     }

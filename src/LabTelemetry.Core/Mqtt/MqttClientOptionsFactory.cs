@@ -16,7 +16,11 @@ public static class MqttClientOptionsFactory
             ? options.ClientId
             : "labtelemetry-" + (device.Mac.Length > 0 ? device.Mac.Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant() : device.Id);
 
-    public static MqttClientOptions Create(MqttOptions options, DeviceIdentity device)
+    /// <param name="options">The <c>Mqtt</c> section.</param>
+    /// <param name="device">Who we are.</param>
+    /// <param name="will">The last will: a retained status the broker publishes when we vanish, or <see langword="null"/>.</param>
+    /// <param name="maxPacketBytes">MQTT 5: the largest packet the broker may send us (bigger ones it drops), or <see langword="null"/>.</param>
+    public static MqttClientOptions Create(MqttOptions options, DeviceIdentity device, (string Topic, string Payload)? will = null, uint? maxPacketBytes = null)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(options.Host, options.Port)
@@ -30,6 +34,17 @@ public static class MqttClientOptionsFactory
         builder = options.IsVersion5
             ? builder.WithCleanStart(false).WithSessionExpiryInterval((uint)options.SessionExpiry.TotalSeconds)
             : builder.WithCleanSession(false);
+
+        if (will is { } lastWill)
+        {
+            builder = builder.WithWillTopic(lastWill.Topic).WithWillPayload(lastWill.Payload).WithWillRetain(true)
+                .WithWillQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        if (options.IsVersion5 && maxPacketBytes is { } limit)
+        {
+            builder = builder.WithMaximumPacketSize(limit);
+        }
 
         if (!string.IsNullOrEmpty(options.Username))
         {

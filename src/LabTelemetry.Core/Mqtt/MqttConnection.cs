@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Globalization;
 using System.Threading.Channels;
 using LabTelemetry.Core.Device;
+using LabTelemetry.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
@@ -18,31 +20,45 @@ public sealed class MqttConnection : IAsyncDisposable
 {
     private const int ReceivedCapacity = 1024;
 
+    // Room for the fixed header, topic and properties around a payload of the configured size.
+    private const int PacketOverhead = 1024;
+
     private readonly MqttOptions _options;
+    private readonly AvailabilityOptions _availability;
+    private readonly DeviceIdentity _device;
+    private readonly string? _statusTopic;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<MqttConnection> _logger;
     private readonly IMqttClient _client;
-    private readonly MqttClientOptions _clientOptions;
     private readonly List<string> _subscriptions = [];
     private readonly Channel<ReceivedMessage> _received = Channel.CreateBounded<ReceivedMessage>(
         new BoundedChannelOptions(ReceivedCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _maxIncomingBytes = int.MaxValue;
     private long _droppedMessages;
+    private long _oversizedMessages;
     private volatile bool _leaving;
 
-    public MqttConnection(IOptions<MqttOptions> options, DeviceIdentity device, TimeProvider timeProvider, ILogger<MqttConnection> logger)
+    public MqttConnection(IOptions<MqttOptions> options, IOptions<AvailabilityOptions> availability, DeviceIdentity device, TimeProvider timeProvider, ILogger<MqttConnection> logger)
     {
         _options = options.Value;
+        _availability = availability.Value;
+        _device = device;
+        _statusTopic = _availability.Enabled ? TopicTemplate.Expand(_availability.Topic, device.Id) : null;
         _timeProvider = timeProvider;
         _logger = logger;
-        _clientOptions = MqttClientOptionsFactory.Create(_options, device);
+        ClientId = MqttClientOptionsFactory.ClientId(_options, device);
+
+        // Built once here so that a bad CA file stops the service at start, not at the first connect.
+        _ = BuildClientOptions();
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += OnDisconnectedAsync;
         _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
     }
 
-    public string ClientId => _clientOptions.ClientId;
+    public string ClientId { get; }
 
     public string Broker => $"{_options.Host}:{_options.Port}";
 
@@ -54,12 +70,19 @@ public sealed class MqttConnection : IAsyncDisposable
     /// <summary>Gets how many received messages were dropped because the reader fell behind.</summary>
     public long DroppedMessages => Interlocked.Read(ref _droppedMessages);
 
-    /// <summary>Adds a topic filter, subscribed on every connect where the broker kept no session.</summary>
-    public void Subscribe(string topicFilter)
+    /// <summary>Gets how many received messages were refused for being larger than the subscription allows.</summary>
+    public long OversizedMessages => Interlocked.Read(ref _oversizedMessages);
+
+    /// <summary>
+    /// Adds a topic filter, subscribed on every connect where the broker kept no session. Payloads above
+    /// <paramref name="maxPayloadBytes"/> are refused: with MQTT 5 the broker never sends them, with 3.1.1 they are dropped on arrival.
+    /// </summary>
+    public void Subscribe(string topicFilter, int maxPayloadBytes = int.MaxValue)
     {
         lock (_subscriptions)
         {
             _subscriptions.Add(topicFilter);
+            _maxIncomingBytes = Math.Min(_maxIncomingBytes, maxPayloadBytes);
         }
     }
 
@@ -74,7 +97,8 @@ public sealed class MqttConnection : IAsyncDisposable
 
         _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _leaving = false;
-        var result = await WithTimeout("connect", ct => _client.ConnectAsync(_clientOptions, ct), cancellationToken).ConfigureAwait(false);
+        var clientOptions = BuildClientOptions();
+        var result = await WithTimeout("connect", ct => _client.ConnectAsync(clientOptions, ct), cancellationToken).ConfigureAwait(false);
 
         // A broker that kept our session also kept our subscriptions; one that did not needs them again.
         if (!result.IsSessionPresent)
@@ -82,8 +106,17 @@ public sealed class MqttConnection : IAsyncDisposable
             await SubscribeAllAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        if (_statusTopic is not null)
+        {
+            await WithTimeout("status publish", ct => _client.PublishAsync(Status(_availability.Online), ct), cancellationToken).ConfigureAwait(false);
+        }
+
         MqttLog.Connected(_logger, Broker, ClientId, result.IsSessionPresent);
+        _connected.TrySetResult();
     }
+
+    /// <summary>Completes once the connection is up (at once when it already is).</summary>
+    public Task WaitUntilConnectedAsync(CancellationToken cancellationToken) => _connected.Task.WaitAsync(cancellationToken);
 
     /// <summary>Pings the broker; <see langword="false"/> when not connected or no answer came in time.</summary>
     public async Task<bool> IsAliveAsync(CancellationToken cancellationToken)
@@ -98,7 +131,7 @@ public sealed class MqttConnection : IAsyncDisposable
         return await _client.TryPingAsync(linked.Token).ConfigureAwait(false);
     }
 
-    /// <summary>Completes when the connection drops, or after <paramref name="atMost"/>, whichever comes first.</summary>
+    /// <summary>Completes when the connection drops or looks unhealthy, or after <paramref name="atMost"/>, whichever comes first.</summary>
     public async Task WaitForDisconnectAsync(TimeSpan atMost, CancellationToken cancellationToken)
     {
         try
@@ -111,26 +144,43 @@ public sealed class MqttConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A publish went unanswered: wake the supervisor to ping now. MQTTnet does not always raise
+    /// <c>DisconnectedAsync</c> after failed publishes, so health is judged by outcomes too.
+    /// </summary>
+    public void ReportUnhealthy() => _disconnected.TrySetResult();
+
     /// <summary>Publishes one message, not retained, and waits at most <paramref name="timeout"/> for the broker's acknowledgement.</summary>
-    public async Task<PublishOutcome> PublishAsync(string topic, byte[] payload, int qos, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="takenAt">With MQTT 5, travels as the user property <c>taken-at</c>; the payload stays the lab's exact JSON.</param>
+    /// <param name="sequence">With MQTT 5, travels as the user property <c>sequence</c>, so a subscriber can tell a redelivery from a new reading.</param>
+    public async Task<PublishOutcome> PublishAsync(string topic, byte[] payload, int qos, TimeSpan timeout, CancellationToken cancellationToken, DateTimeOffset? takenAt = null, long? sequence = null)
     {
         if (!_client.IsConnected)
         {
             return PublishOutcome.Failed($"not connected to {Broker}");
         }
 
-        var message = new MqttApplicationMessageBuilder()
+        var builder = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(payload)
             .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)qos)
-            .WithRetainFlag(false)
-            .Build();
+            .WithRetainFlag(false);
+        if (_options.IsVersion5 && takenAt is { } at)
+        {
+            builder = builder.WithUserProperty("taken-at", Utf8(at.ToString("O", CultureInfo.InvariantCulture)));
+        }
+
+        if (_options.IsVersion5 && sequence is { } number)
+        {
+            builder = builder.WithUserProperty("sequence", Utf8(number.ToString(CultureInfo.InvariantCulture)));
+        }
+
         try
         {
             // MQTTnet waits for a PUBACK forever unless told otherwise.
             using var timeoutSource = new CancellationTokenSource(timeout, _timeProvider);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-            var result = await _client.PublishAsync(message, linked.Token).ConfigureAwait(false);
+            var result = await _client.PublishAsync(builder.Build(), linked.Token).ConfigureAwait(false);
             return result.IsSuccess ? PublishOutcome.Success : PublishOutcome.Failed($"the broker refused it: {result.ReasonCode} {result.ReasonString}".TrimEnd());
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -143,7 +193,7 @@ public sealed class MqttConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Says goodbye to the broker, so it does not wait a keep-alive to notice.</summary>
+    /// <summary>Says goodbye: a retained offline status (a clean disconnect suppresses the will), then DISCONNECT.</summary>
     public async Task DisconnectAsync(CancellationToken cancellationToken)
     {
         if (!_client.IsConnected)
@@ -156,6 +206,11 @@ public sealed class MqttConnection : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
+            if (_statusTopic is not null)
+            {
+                await _client.PublishAsync(Status(_availability.Offline), linked.Token).ConfigureAwait(false);
+            }
+
             var options = new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build();
             await _client.DisconnectAsync(options, linked.Token).ConfigureAwait(false);
         }
@@ -170,6 +225,31 @@ public sealed class MqttConnection : IAsyncDisposable
         await DisconnectAsync(CancellationToken.None).ConfigureAwait(false);
         _client.Dispose();
     }
+
+    private static ReadOnlyMemory<byte> Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+
+    private static TaskCompletionSource NewIfDone(TaskCompletionSource source) =>
+        source.Task.IsCompleted ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : source;
+
+    private MqttClientOptions BuildClientOptions()
+    {
+        int maxIncoming;
+        lock (_subscriptions)
+        {
+            maxIncoming = _maxIncomingBytes;
+        }
+
+        uint? maxPacket = maxIncoming == int.MaxValue ? null : (uint)Math.Min((long)maxIncoming + PacketOverhead, uint.MaxValue);
+        (string, string)? will = _statusTopic is null ? null : (_statusTopic, _availability.Offline);
+        return MqttClientOptionsFactory.Create(_options, _device, will, maxPacket);
+    }
+
+    private MqttApplicationMessage Status(string payload) => new MqttApplicationMessageBuilder()
+        .WithTopic(_statusTopic)
+        .WithPayload(payload)
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+        .WithRetainFlag(true)
+        .Build();
 
     private async Task SubscribeAllAsync(CancellationToken cancellationToken)
     {
@@ -211,6 +291,8 @@ public sealed class MqttConnection : IAsyncDisposable
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
     {
+        _connected = NewIfDone(_connected);
+
         // Raised for failed connect attempts too; those are the supervisor's to report.
         if (e.ClientWasConnected && _leaving)
         {
@@ -230,8 +312,16 @@ public sealed class MqttConnection : IAsyncDisposable
     {
         try
         {
-            var message = new ReceivedMessage(e.ApplicationMessage.Topic, e.ApplicationMessage.Payload.ToArray());
-            if (!_received.Writer.TryWrite(message))
+            var payload = e.ApplicationMessage.Payload;
+            if (payload.Length > _maxIncomingBytes)
+            {
+                long oversized = Interlocked.Increment(ref _oversizedMessages);
+                if (oversized == 1 || oversized % 1000 == 0)
+                {
+                    MqttLog.ReceivedOversized(_logger, e.ApplicationMessage.Topic, payload.Length, _maxIncomingBytes, oversized);
+                }
+            }
+            else if (!_received.Writer.TryWrite(new ReceivedMessage(e.ApplicationMessage.Topic, payload.ToArray())))
             {
                 long dropped = Interlocked.Increment(ref _droppedMessages);
                 if (dropped == 1 || dropped % 1000 == 0)

@@ -26,6 +26,9 @@ internal static partial class MqttLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Received messages arrive faster than they are logged; {Dropped} dropped so far")]
     public static partial void ReceivedDropped(ILogger logger, long dropped);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a {Bytes}-byte message on {Topic}: larger than {MaxBytes} bytes (Results:MaxPayloadBytes); {Refused} refused so far")]
+    public static partial void ReceivedOversized(ILogger logger, string topic, long bytes, int maxBytes, long refused);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "A message on {Topic} could not be taken: {Detail}")]
     public static partial void ReceiveFailed(ILogger logger, string topic, string detail);
 }

@@ -25,4 +25,14 @@ public sealed class ResultsOptions
     /// <value>The default value is 2000.</value>
     [Range(16, 1_000_000)]
     public int MaxLoggedChars { get; set; } = 2000;
+
+    /// <summary>Gets or sets the largest RESULT payload taken; larger ones are refused (with MQTT 5 the broker never sends them).</summary>
+    /// <value>The default value is 65 536 bytes.</value>
+    [Range(1, 268_435_455)]
+    public int MaxPayloadBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Gets or sets how many RESULT messages are logged per second at most; the rest of a flood is counted in one line.</summary>
+    /// <value>The default value is 20.</value>
+    [Range(1, 100_000)]
+    public int MaxLoggedPerSecond { get; set; } = 20;
 }

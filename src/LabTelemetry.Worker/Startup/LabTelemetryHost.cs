@@ -1,5 +1,6 @@
 using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Results;
 using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
@@ -54,10 +55,13 @@ internal static class LabTelemetryHost
         Try(() => services.GetRequiredService<IOptions<SensorOptions>>().Value);
         Try(() => services.GetRequiredService<IOptions<TelemetryOptions>>().Value);
         Try(() => services.GetRequiredService<IOptions<ResultsOptions>>().Value);
+        Try(() => services.GetRequiredService<IOptions<OutboxOptions>>().Value);
+        Try(() => services.GetRequiredService<IOptions<AvailabilityOptions>>().Value);
         if (problems.Count == 0)
         {
-            // Resolves the device's MAC and loads the CA file: both can fail for reasons a person must fix.
+            // Resolve the device's MAC, load the CA file and open the outbox directory: each can fail for reasons a person must fix.
             Try(() => services.GetRequiredService<MqttConnection>());
+            Try(() => services.GetRequiredService<DiskOutbox>());
         }
 
         if (problems.Count > 0)

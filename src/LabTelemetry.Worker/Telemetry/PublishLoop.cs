@@ -1,18 +1,20 @@
 using LabTelemetry.Core.Device;
-using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Worker.Telemetry;
 
-/// <summary>Publishes the lab's JSON on a fixed schedule, from the newest valid reading, never from a stale or invented one.</summary>
+/// <summary>
+/// On a fixed schedule, turns the newest valid reading into the lab's JSON and writes it to the outbox, never
+/// from a stale or invented reading. It never waits for the network: the <see cref="OutboxSender"/> does.
+/// </summary>
 internal sealed class PublishLoop(
     LatestReading latest,
-    MqttConnection connection,
+    DiskOutbox outbox,
     DeviceIdentity device,
     IOptions<TelemetryOptions> telemetryOptions,
-    IOptions<MqttOptions> mqttOptions,
     TimeProvider timeProvider,
     ILogger<PublishLoop> logger) : BackgroundService
 {
@@ -20,11 +22,13 @@ internal sealed class PublishLoop(
     private const int FreshIntervals = 3;
 
     private readonly TelemetryOptions _options = telemetryOptions.Value;
-    private readonly TimeSpan _publishTimeout = Min(mqttOptions.Value.OperationTimeout, telemetryOptions.Value.Interval);
     private int _skipped;
-    private int _undelivered;
+    private bool _writeFailing;
 
     public string Topic { get; } = TopicTemplate.Expand(telemetryOptions.Value.Topic, device.Id);
+
+    /// <summary>Gets how many readings this run has written to the outbox.</summary>
+    public long Queued { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,7 +42,7 @@ internal sealed class PublishLoop(
         }
     }
 
-    /// <summary>One tick: publish the newest reading if it is fresh enough.</summary>
+    /// <summary>One tick: queue the newest reading if it is fresh enough.</summary>
     internal async Task<TickOutcome> PublishTickAsync(CancellationToken cancellationToken)
     {
         var reading = latest.Current;
@@ -59,28 +63,24 @@ internal sealed class PublishLoop(
             _skipped = 0;
         }
 
-        string json = LabPayload.ToJson(reading!.Celsius, _options.Students, _options.Group, _options.Decimals);
-        byte[] payload = System.Text.Encoding.UTF8.GetBytes(json);
-        var outcome = await connection.PublishAsync(Topic, payload, _options.Qos, _publishTimeout, cancellationToken).ConfigureAwait(false);
-        if (!outcome.Delivered)
+        byte[] payload = LabPayload.Serialize(reading!.Celsius, _options.Students, _options.Group, _options.Decimals);
+        try
         {
-            if (_undelivered++ == 0)
+            await outbox.EnqueueAsync(Topic, payload, _options.Qos, reading.TakenAt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (!_writeFailing)
             {
-                TelemetryLog.NotDelivered(logger, Topic, outcome.Problem ?? "unknown");
+                TelemetryLog.OutboxWriteFailed(logger, outbox.Directory, ex.Message);
+                _writeFailing = true;
             }
 
-            return TickOutcome.NotDelivered;
+            return TickOutcome.NotQueued;
         }
 
-        if (_undelivered > 0)
-        {
-            TelemetryLog.DeliveringAgain(logger, _undelivered);
-            _undelivered = 0;
-        }
-
-        TelemetryLog.Published(logger, Topic, json);
-        return TickOutcome.Published;
+        _writeFailing = false;
+        Queued++;
+        return TickOutcome.Queued;
     }
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -1,4 +1,6 @@
+using LabTelemetry.Core.Outbox;
 using LabTelemetry.Tests.Support;
+using LabTelemetry.Worker.Telemetry;
 using LabTelemetry.Worker.Startup;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,11 +12,12 @@ namespace LabTelemetry.Tests.Integration;
 internal sealed class InProcessWorker : IAsyncDisposable
 {
     private readonly TestSettings _settings = new();
+    private readonly ScratchDirectory _outbox = new();
     private readonly IHost _host;
 
     private InProcessWorker(IEnumerable<string> args)
     {
-        var builder = LabTelemetryHost.CreateBuilder([.. args], _settings.Directory);
+        var builder = LabTelemetryHost.CreateBuilder([$"--Outbox:Directory={_outbox.Path}", .. args], _settings.Directory);
         builder.Services.AddFakeLogging();
         _host = builder.Build();
         LabTelemetryHost.ValidateConfiguration(_host.Services);
@@ -22,6 +25,8 @@ internal sealed class InProcessWorker : IAsyncDisposable
     }
 
     public FakeLogCollector Log { get; }
+
+    public IServiceProvider Services => _host.Services;
 
     /// <summary>Starts a worker on <paramref name="broker"/> with a fast, simulated setup; <paramref name="args"/> override it.</summary>
     public static async Task<InProcessWorker> StartAsync(MosquittoBroker broker, params string[] args)
@@ -40,6 +45,14 @@ internal sealed class InProcessWorker : IAsyncDisposable
         return worker;
     }
 
+    /// <summary>Gets how many readings this run wrote to the outbox.</summary>
+    public long Produced => _host.Services.GetServices<IHostedService>().OfType<PublishLoop>().Single().Queued;
+
+    /// <summary>Gets the outbox, to see what still waits.</summary>
+    public DiskOutbox Outbox => _host.Services.GetRequiredService<DiskOutbox>();
+
+    public Task StopAsync() => _host.StopAsync();
+
     public bool Logged(string text) => Log.GetSnapshot().Any(r => r.Message.Contains(text, StringComparison.Ordinal));
 
     public async ValueTask DisposeAsync()
@@ -47,5 +60,6 @@ internal sealed class InProcessWorker : IAsyncDisposable
         await _host.StopAsync();
         _host.Dispose();
         _settings.Dispose();
+        _outbox.Dispose();
     }
 }

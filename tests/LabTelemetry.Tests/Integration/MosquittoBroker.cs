@@ -14,21 +14,40 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "labtelemetry-mosquitto", Guid.NewGuid().ToString("N"));
     private Process? _process;
 
-    private MosquittoBroker(int port) => Port = port;
+    private readonly string[] _extraConfig;
+
+    private MosquittoBroker(int port, string address, string[] extraConfig)
+    {
+        Port = port;
+        Address = address;
+        _extraConfig = extraConfig;
+    }
 
     public int Port { get; }
 
+    /// <summary>Gets the address the broker listens on (loopback, unless a test gives its own test host's).</summary>
+    public string Address { get; }
+
     public static string Host => "127.0.0.1";
 
-    public static async Task<MosquittoBroker> StartAsync(int? port = null, params string[] extraConfig)
+    /// <summary>Starts a broker on a free loopback port.</summary>
+    public static Task<MosquittoBroker> StartAsync(params string[] extraConfig) => StartAsync(FreePort(), Host, extraConfig);
+
+    /// <summary>Starts a broker that keeps sessions and queued messages across its own restarts.</summary>
+    public static Task<MosquittoBroker> StartPersistentAsync() => StartAsync(FreePort(), Host, PersistenceConfig());
+
+    /// <summary>A broker that is not running yet: its port is reserved for <see cref="StartAgainAsync"/>.</summary>
+    public static MosquittoBroker NotStarted(bool persistent = false) => new(FreePort(), Host, persistent ? PersistenceConfig() : []);
+
+    public static async Task<MosquittoBroker> StartAsync(int port, string address, params string[] extraConfig)
     {
-        var broker = new MosquittoBroker(port ?? FreePort());
-        await broker.StartAgainAsync(extraConfig).ConfigureAwait(false);
+        var broker = new MosquittoBroker(port, address, extraConfig);
+        await broker.StartAgainAsync().ConfigureAwait(false);
         return broker;
     }
 
-    /// <summary>Starts the broker (again) on the same port.</summary>
-    public async Task StartAgainAsync(params string[] extraConfig)
+    /// <summary>Starts the broker (again) on the same port, with the same configuration.</summary>
+    public async Task StartAgainAsync()
     {
         if (!File.Exists(Executable))
         {
@@ -36,8 +55,16 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
 
         Directory.CreateDirectory(_directory);
+
+        // Started as root, mosquitto drops to its own user: let it save its database here.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_directory, (UnixFileMode)0b111_111_111);
+        }
         string config = Path.Combine(_directory, "mosquitto.conf");
-        await File.WriteAllLinesAsync(config, [$"listener {Port} {Host}", "allow_anonymous true", "persistence false", .. extraConfig]).ConfigureAwait(false);
+        string[] persistence = _extraConfig.Any(l => l.StartsWith("persistence ", StringComparison.Ordinal)) ? [] : ["persistence false"];
+        string[] lines = [$"listener {Port} {Address}", "allow_anonymous true", .. persistence, .. _extraConfig.Select(l => l.Replace("{dir}", _directory, StringComparison.Ordinal))];
+        await File.WriteAllLinesAsync(config, lines).ConfigureAwait(false);
         _process = Process.Start(new ProcessStartInfo(Executable, ["-c", config])
         {
             RedirectStandardOutput = true,
@@ -50,12 +77,21 @@ public sealed class MosquittoBroker : IAsyncDisposable
         await WaitUntilListeningAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Kills the broker, as a crash or a power cut would.</summary>
-    public async Task StopAsync()
+    /// <summary>Stops the broker: killed as a crash would, or with SIGTERM, which lets it save its sessions.</summary>
+    public async Task StopAsync(bool graceful = false)
     {
         if (_process is { HasExited: false })
         {
-            _process.Kill();
+            if (graceful)
+            {
+                using var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                await term.WaitForExitAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                _process.Kill();
+            }
+
             await _process.WaitForExitAsync().ConfigureAwait(false);
         }
 
@@ -71,6 +107,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
             Directory.Delete(_directory, recursive: true);
         }
     }
+
+    private static string[] PersistenceConfig() => ["persistence true", "persistence_location {dir}/", "autosave_interval 1"];
 
     private static int FreePort()
     {
@@ -92,7 +130,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync(Host, Port).ConfigureAwait(false);
+                await client.ConnectAsync(Address, Port).ConfigureAwait(false);
                 return;
             }
             catch (SocketException)

@@ -51,22 +51,6 @@ public sealed partial class WorkerOnMosquittoTests : IAsyncLifetime
         Assert.Equal("БАГ-18-01", record.GetStructuredStateValue("Group"));
     }
 
-    [Fact]
-    public async Task BrokerRestarted_PublishingResumes_WithoutRestartingTheWorker()
-    {
-        await using var worker = await InProcessWorker.StartAsync(_broker);
-        Assert.True(await Eventually.TrueAsync(() => worker.Logged("Published")), "nothing published before the restart");
-
-        await _broker.StopAsync();
-        Assert.True(await Eventually.TrueAsync(() => worker.Logged("Disconnected from")), "the drop was not noticed");
-        Assert.True(await Eventually.TrueAsync(() => worker.Logged("are not being delivered")), "no tick saw the outage");
-        await _broker.StartAgainAsync();
-        await using var grader = await TestSubscriber.ConnectAsync(_broker, "DATA/#");
-
-        Assert.True(await Eventually.TrueAsync(() => grader.Received.Count >= 2), "publishing did not resume");
-        Assert.True(worker.Logged("Delivering again after"));
-    }
-
     [Theory]
     [InlineData("3.1.1")]
     [InlineData("5")]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using LabTelemetry.Tests.Support;
 
 namespace LabTelemetry.Tests.Integration;
 
@@ -16,11 +17,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
 #endif
 
     private readonly Process _process;
+    private readonly ScratchDirectory _outbox = new();
     private readonly StringBuilder _output = new();
 
     private WorkerProcess(IReadOnlyList<string> wrapper, IEnumerable<string> args, IDictionary<string, string?> environment)
     {
-        string[] command = [.. wrapper, "dotnet", WorkerDll(), .. args];
+        // A fresh outbox for each run, unless the test names one (the later setting wins).
+        string[] command = [.. wrapper, "dotnet", WorkerDll(), $"--Outbox:Directory={_outbox.Path}", .. args];
         var start = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true,
@@ -77,6 +80,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Sends SIGKILL, as a crash or an out-of-memory kill would.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>Sends SIGTERM, as systemctl stop does.</summary>
     public async Task TerminateAsync()
     {
@@ -93,6 +103,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        _outbox.Dispose();
     }
 
     private static string WorkerDll()

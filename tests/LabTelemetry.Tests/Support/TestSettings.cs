@@ -9,7 +9,8 @@ internal sealed class TestSettings : IDisposable
         {
           "Telemetry": { "Group": "БАГ-18-01", "Students": [ "Иванов И.И" ] },
           "Sensor": { "Kind": "Simulated" },
-          "Device": { "Id": "b8:27:eb:12:34:56" }
+          "Device": { "Id": "b8:27:eb:12:34:56" },
+          "Outbox": { "Directory": "/tmp/labtelemetry-tests/outbox" }
         }
         """;
 

@@ -7,6 +7,7 @@ using LabTelemetry.Worker.Results;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LabTelemetry.Tests.Worker.Results;
 
@@ -14,14 +15,17 @@ public sealed class ResultSubscriberTests : IAsyncDisposable
 {
     private readonly FakeLogger<ResultSubscriber> _logger = new();
     private readonly MqttConnection _connection = new(
-        Options.Create(new MqttOptions()), new DeviceIdentity("wlan0", "b8:27:eb:12:34:56", "b8:27:eb:12:34:56"), TimeProvider.System, new FakeLogger<MqttConnection>());
+        Options.Create(new MqttOptions()), Options.Create(new AvailabilityOptions()), new DeviceIdentity("wlan0", "b8:27:eb:12:34:56", "b8:27:eb:12:34:56"), TimeProvider.System, new FakeLogger<MqttConnection>());
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
-    private ResultSubscriber Subscriber(LogLevel othersLevel = LogLevel.Information) => new(
+    private readonly FakeTimeProvider _time = new();
+
+    private ResultSubscriber Subscriber(LogLevel othersLevel = LogLevel.Information, int perSecond = 20) => new(
         _connection,
-        Options.Create(new ResultsOptions { OthersLevel = othersLevel, MaxLoggedChars = 100 }),
+        Options.Create(new ResultsOptions { OthersLevel = othersLevel, MaxLoggedChars = 100, MaxLoggedPerSecond = perSecond }),
         Options.Create(new TelemetryOptions { Group = "БАГ-18-01", Students = ["Иванов И.И"] }),
+        _time,
         _logger);
 
     private static ReceivedMessage Message(string topic, string payload) => new(topic, Encoding.UTF8.GetBytes(payload));
@@ -56,5 +60,25 @@ public sealed class ResultSubscriberTests : IAsyncDisposable
         var record = Assert.Single(_logger.Collector.GetSnapshot());
         Assert.Equal("\uFFFD\\n\\u001b[2J", record.GetStructuredStateValue("Payload"));
         Assert.Equal("RESULT/\\n", record.GetStructuredStateValue("Topic"));
+    }
+
+    [Fact]
+    public void Handle_Flood_LogsAtMostTheBudgetAndCountsTheRest()
+    {
+        var subscriber = Subscriber(perSecond: 5);
+
+        for (int i = 0; i < 1000; i++)
+        {
+            subscriber.Handle(Message("RESULT", $"flood {i}"));
+        }
+
+        subscriber.ReportSuppressed();
+        Assert.Equal(5, _logger.Collector.Count);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        subscriber.ReportSuppressed();
+
+        Assert.Equal("995 RESULT message(s) not logged: more than 5 a second (Results:MaxLoggedPerSecond)", _logger.LatestRecord.Message);
+        subscriber.Handle(Message("RESULT", "after the flood"));
+        Assert.Contains("after the flood", _logger.LatestRecord.Message, StringComparison.Ordinal);
     }
 }

@@ -1,7 +1,8 @@
 using LabTelemetry.Core.Device;
-using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
+using LabTelemetry.Tests.Support;
 using LabTelemetry.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace LabTelemetry.Tests.Worker.Telemetry;
 
 /// <summary>The tick's decisions; delivery to a real broker is in the integration tests.</summary>
-public sealed class PublishLoopTests : IAsyncDisposable
+public sealed class PublishLoopTests : IDisposable
 {
     private static readonly DeviceIdentity Pi = new("wlan0", "b8:27:eb:12:34:56", "b8:27:eb:12:34:56");
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
@@ -19,18 +20,18 @@ public sealed class PublishLoopTests : IAsyncDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
     private readonly FakeLogger<PublishLoop> _logger = new();
     private readonly LatestReading _latest = new();
-    private readonly MqttConnection _neverConnected;
+    private readonly ScratchDirectory _directory = new();
+    private readonly DiskOutbox _outbox;
     private readonly PublishLoop _loop;
 
     public PublishLoopTests()
     {
-        var mqtt = Options.Create(new MqttOptions { Host = "127.0.0.1", Port = 1 });
-        _neverConnected = new MqttConnection(mqtt, Pi, _time, new FakeLogger<MqttConnection>());
-        var telemetry = Options.Create(new TelemetryOptions { Interval = Interval, Group = "G", Students = ["S"] });
-        _loop = new PublishLoop(_latest, _neverConnected, Pi, telemetry, mqtt, _time, _logger);
+        _outbox = new DiskOutbox(Options.Create(new OutboxOptions { Directory = _directory.Path }), new FakeLogger<DiskOutbox>());
+        var telemetry = Options.Create(new TelemetryOptions { Interval = Interval, Group = "БАГ-18-01", Students = ["Иванов И.И"] });
+        _loop = new PublishLoop(_latest, _outbox, Pi, telemetry, _time, _logger);
     }
 
-    public ValueTask DisposeAsync() => _neverConnected.DisposeAsync();
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public void Topic_IsDataSlashMac() => Assert.Equal("DATA/b8:27:eb:12:34:56", _loop.Topic);
@@ -39,6 +40,7 @@ public sealed class PublishLoopTests : IAsyncDisposable
     public async Task Publish_WhenThereIsNoReadingYet_SkipsTick()
     {
         Assert.Equal(TickOutcome.SkippedStale, await _loop.PublishTickAsync(CancellationToken.None));
+        Assert.Equal(0, _outbox.Count);
     }
 
     [Fact]
@@ -51,12 +53,19 @@ public sealed class PublishLoopTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Publish_WhenReadingIsThreeIntervalsOld_StillPublishes()
+    public async Task Publish_WhenReadingIsFresh_WritesTheExactPayloadToTheOutbox()
     {
-        _latest.Set(new SensorReading(21.5, _time.GetUtcNow()));
+        var takenAt = _time.GetUtcNow();
+        _latest.Set(new SensorReading(21.46, takenAt));
         _time.Advance(Interval * 3);
 
-        Assert.Equal(TickOutcome.NotDelivered, await _loop.PublishTickAsync(CancellationToken.None));
+        Assert.Equal(TickOutcome.Queued, await _loop.PublishTickAsync(CancellationToken.None));
+
+        var message = await _outbox.PeekAsync(CancellationToken.None);
+        Assert.Equal("DATA/b8:27:eb:12:34:56", message.Topic);
+        Assert.Equal(LabPayload.Serialize(21.5, ["Иванов И.И"], "БАГ-18-01", 1), message.Payload);
+        Assert.Equal(1, message.Qos);
+        Assert.Equal(takenAt, message.TakenAt);
     }
 
     [Fact]
@@ -73,17 +82,5 @@ public sealed class PublishLoopTests : IAsyncDisposable
         var records = _logger.Collector.GetSnapshot();
         Assert.Single(records, r => r.Level == LogLevel.Warning && r.Message.StartsWith("Skipping", StringComparison.Ordinal));
         Assert.Single(records, r => r.Message == "Fresh readings again after 5 skipped tick(s)");
-    }
-
-    [Fact]
-    public async Task Publish_WhenNotConnected_ReportsOnceAndDoesNotWait()
-    {
-        _latest.Set(new SensorReading(21.5, _time.GetUtcNow()));
-
-        Assert.Equal(TickOutcome.NotDelivered, await _loop.PublishTickAsync(CancellationToken.None));
-        Assert.Equal(TickOutcome.NotDelivered, await _loop.PublishTickAsync(CancellationToken.None));
-
-        var warning = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
-        Assert.Contains("not connected to 127.0.0.1:1", warning.Message, StringComparison.Ordinal);
     }
 }

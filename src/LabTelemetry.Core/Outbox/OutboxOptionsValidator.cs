@@ -1,0 +1,6 @@
+using Microsoft.Extensions.Options;
+
+namespace LabTelemetry.Core.Outbox;
+
+[OptionsValidator]
+public sealed partial class OutboxOptionsValidator : IValidateOptions<OutboxOptions>;
