@@ -44,6 +44,18 @@ internal sealed class WorkerProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
+    public int Id => _process.Id;
+
+    /// <summary>Gets the resident memory in MiB, as <c>/proc/&lt;pid&gt;/status</c> reports it.</summary>
+    public double ResidentMiB
+    {
+        get
+        {
+            string line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+        }
+    }
+
     public string Output
     {
         get
