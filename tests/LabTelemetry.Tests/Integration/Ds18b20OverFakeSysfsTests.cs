@@ -38,15 +38,23 @@ public sealed class Ds18b20OverFakeSysfsTests
         sysfs.SetW1Slave(Thermometer, "00 00 00 00 00 00 00 00 00 : crc=00 YES\n00 00 00 00 00 00 00 00 00 t=0\n");
         Assert.True(await Eventually.TrueAsync(() => worker.Output.Contains("StuckLow", StringComparison.Ordinal)), worker.Output);
 
-        // Unplugged, then plugged back with a new reading: recovered without a restart.
+        // The power-on value once is a reset, not a temperature.
+        sysfs.SetTemperature(Thermometer, 85000);
+        Assert.True(await Eventually.TrueAsync(() => worker.Output.Contains("PowerOnReset", StringComparison.Ordinal)), worker.Output);
+        sysfs.SetTemperature(Thermometer, 23250);
+        Assert.True(await Eventually.TrueAsync(() => worker.Output.Contains("reads again: 23.25 °C", StringComparison.Ordinal)), worker.Output);
+
+        // Unplugged (the bus is empty), then plugged back with a new reading: recovered without a restart.
         sysfs.Unplug(Thermometer);
-        Assert.True(await Eventually.TrueAsync(() => worker.Output.Contains("Missing", StringComparison.Ordinal) || worker.Output.Contains("NoThermometer", StringComparison.Ordinal)), worker.Output);
+        Assert.True(await Eventually.TrueAsync(() => worker.Output.Contains("Missing", StringComparison.Ordinal)), worker.Output);
+        Assert.True(await Eventually.TrueAsync(() => worker.Output.Contains("NoThermometer", StringComparison.Ordinal)), worker.Output);
         sysfs.SetTemperature(Thermometer, 23500);
         Assert.True(await Eventually.TrueAsync(() => grader.Received.Any(m => m.Payload.StartsWith("{\"temperature\": 23.5,", StringComparison.Ordinal))), worker.Output);
 
-        Assert.DoesNotContain(grader.Received, m => m.Payload.Contains("\"temperature\": 99.0", StringComparison.Ordinal) || m.Payload.Contains("\"temperature\": 0.0", StringComparison.Ordinal));
+        Assert.DoesNotContain(grader.Received, m => m.Payload.Contains("\"temperature\": 99.0", StringComparison.Ordinal) || m.Payload.Contains("\"temperature\": 0.0", StringComparison.Ordinal) || m.Payload.Contains("\"temperature\": 85.0", StringComparison.Ordinal));
         Assert.Equal(1, CountOccurrences(worker.Output, "CrcError"));
         Assert.Equal(1, CountOccurrences(worker.Output, "StuckLow"));
+        Assert.Equal(1, CountOccurrences(worker.Output, "PowerOnReset"));
     }
 
     private static int CountOccurrences(string text, string word) => text.Split(word).Length - 1;

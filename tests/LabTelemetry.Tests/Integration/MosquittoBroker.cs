@@ -39,9 +39,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>A broker that is not running yet: its port is reserved for <see cref="StartAgainAsync"/>.</summary>
     public static MosquittoBroker NotStarted(bool persistent = false) => new(FreePort(), Host, persistent ? PersistenceConfig() : []);
 
+    /// <summary>Starts a broker on <paramref name="address"/>; port 0 takes a free one.</summary>
     public static async Task<MosquittoBroker> StartAsync(int port, string address, params string[] extraConfig)
     {
-        var broker = new MosquittoBroker(port, address, extraConfig);
+        var broker = new MosquittoBroker(port == 0 ? FreePort() : port, address, extraConfig);
         await broker.StartAgainAsync().ConfigureAwait(false);
         return broker;
     }

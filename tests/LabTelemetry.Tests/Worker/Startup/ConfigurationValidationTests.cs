@@ -55,6 +55,10 @@ public class ConfigurationValidationTests
     [InlineData("--Results:Topic=", "Results:Topic is empty")]
     [InlineData("--Results:OthersLevel=Loud", "Results:OthersLevel: 'Loud' is not a valid LogLevel")]
     [InlineData("--Mqtt:Hots=127.0.0.1", "Mqtt: unknown setting(s) 'Hots'")]
+    [InlineData("--Outbox:MaxMessages=0", "Outbox:MaxMessages must be between 1 and 10000000")]
+    [InlineData("--Outbox:Directory=/proc/labtelemetry", "Outbox:Directory: cannot write to '/proc/labtelemetry'")]
+    [InlineData("--Availability:Topic=STATUS/#", "Availability:Topic 'STATUS/#' contains '#' or '+'")]
+    [InlineData("--Results:MaxPayloadBytes=0", "Results:MaxPayloadBytes must be between")]
     public void InvalidSetting_IsOneLineNamingTheKey(string argument, string expected)
     {
         var problems = Problems(argument);
@@ -70,6 +74,24 @@ public class ConfigurationValidationTests
         var problem = Assert.Single(Problems("--Mqtt:UseTls=true", "--Mqtt:CaFile=/nonexistent/ca.pem"));
 
         Assert.Equal("Mqtt:CaFile: file '/nonexistent/ca.pem' not found.", problem);
+    }
+
+    [Fact]
+    public void CaFileThatIsNotAPemCertificate_NamesTheFile()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n");
+
+            var problem = Assert.Single(Problems("--Mqtt:UseTls=true", $"--Mqtt:CaFile={path}"));
+
+            Assert.Equal($"Mqtt:CaFile: '{path}' holds no PEM certificate.", problem);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+
+namespace LabTelemetry.Tests.Support;
+
+/// <summary>
+/// A test host of our own: a network namespace joined to this one by a veth pair on a /30 of 10.231.0.0/16.
+/// The worker runs inside it and reaches the broker only over the pair, so a test can take the link down.
+/// Needs root and iproute2.
+/// </summary>
+internal sealed class VethLink : IDisposable
+{
+    private readonly string _namespace;
+    private readonly string _hostSide;
+
+    private VethLink(string suffix, int subnet)
+    {
+        _namespace = "lt-" + suffix;
+        _hostSide = "lth" + suffix;
+        HostAddress = $"10.231.{subnet}.1";
+        DeviceAddress = $"10.231.{subnet}.2";
+    }
+
+    public static bool Possible => Environment.UserName == "root" && File.Exists("/usr/sbin/ip");
+
+    /// <summary>Gets the address of this side, where the broker listens.</summary>
+    public string HostAddress { get; }
+
+    /// <summary>Gets the address of the device inside the namespace.</summary>
+    public string DeviceAddress { get; }
+
+    /// <summary>Gets the command that runs the rest of its arguments inside the namespace.</summary>
+    public IReadOnlyList<string> Wrapper => ["ip", "netns", "exec", _namespace];
+
+    public static VethLink Create()
+    {
+        var link = new VethLink(Guid.NewGuid().ToString("N")[..6], Random.Shared.Next(1, 255));
+        string device = "ltd" + link._hostSide[3..];
+        Ip("netns", "add", link._namespace);
+        Ip("link", "add", link._hostSide, "type", "veth", "peer", "name", device);
+        Ip("link", "set", device, "netns", link._namespace);
+        Ip("addr", "add", link.HostAddress + "/30", "dev", link._hostSide);
+        Ip("link", "set", link._hostSide, "up");
+        Ip("-n", link._namespace, "addr", "add", link.DeviceAddress + "/30", "dev", device);
+        Ip("-n", link._namespace, "link", "set", device, "up");
+        Ip("-n", link._namespace, "link", "set", "lo", "up");
+        return link;
+    }
+
+    public void Cut() => Ip("link", "set", _hostSide, "down");
+
+    public void Restore() => Ip("link", "set", _hostSide, "up");
+
+    public void Dispose()
+    {
+        Ip("link", "del", _hostSide);
+        Ip("netns", "del", _namespace);
+    }
+
+    private static void Ip(params string[] args)
+    {
+        using var ip = Process.Start(new ProcessStartInfo("ip", args) { RedirectStandardError = true })!;
+        string error = ip.StandardError.ReadToEnd();
+        ip.WaitForExit();
+        if (ip.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ip {string.Join(' ', args)}: {error}");
+        }
+    }
+}
