@@ -22,13 +22,22 @@ public static class LabTelemetryServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddSection<MqttOptions, MqttOptionsValidator>(configuration, MqttOptions.SectionName);
-        services.AddSection<DeviceOptions, DeviceOptionsValidator>(configuration, DeviceOptions.SectionName);
-        services.AddSection<SensorOptions, SensorOptionsValidator>(configuration, SensorOptions.SectionName);
-        services.AddSection<TelemetryOptions, TelemetryOptionsValidator>(configuration, TelemetryOptions.SectionName);
-        services.AddSection<ResultsOptions, ResultsOptionsValidator>(configuration, ResultsOptions.SectionName);
-        services.AddSection<OutboxOptions, OutboxOptionsValidator>(configuration, OutboxOptions.SectionName);
-        services.AddSection<AvailabilityOptions, AvailabilityOptionsValidator>(configuration, AvailabilityOptions.SectionName);
+        // One call per section, not a generic helper: the configuration binding source generator (trim- and
+        // AOT-safe) only replaces calls whose types it can see. Unknown keys are errors: a typo must not pass silently.
+        services.AddOptionsWithValidateOnStart<MqttOptions, MqttOptionsValidator>()
+            .Bind(configuration.GetSection(MqttOptions.SectionName), StrictBinding);
+        services.AddOptionsWithValidateOnStart<DeviceOptions, DeviceOptionsValidator>()
+            .Bind(configuration.GetSection(DeviceOptions.SectionName), StrictBinding);
+        services.AddOptionsWithValidateOnStart<SensorOptions, SensorOptionsValidator>()
+            .Bind(configuration.GetSection(SensorOptions.SectionName), StrictBinding);
+        services.AddOptionsWithValidateOnStart<TelemetryOptions, TelemetryOptionsValidator>()
+            .Bind(configuration.GetSection(TelemetryOptions.SectionName), StrictBinding);
+        services.AddOptionsWithValidateOnStart<ResultsOptions, ResultsOptionsValidator>()
+            .Bind(configuration.GetSection(ResultsOptions.SectionName), StrictBinding);
+        services.AddOptionsWithValidateOnStart<OutboxOptions, OutboxOptionsValidator>()
+            .Bind(configuration.GetSection(OutboxOptions.SectionName), StrictBinding);
+        services.AddOptionsWithValidateOnStart<AvailabilityOptions, AvailabilityOptionsValidator>()
+            .Bind(configuration.GetSection(AvailabilityOptions.SectionName), StrictBinding);
 
         services.TryAddSingleton(sp => DeviceIdentity.Resolve(sp.GetRequiredService<IOptions<DeviceOptions>>().Value, SystemNetworkInterfaces.List()));
         services.TryAddSingleton<ITemperatureSensor>(CreateSensor);
@@ -64,11 +73,7 @@ public static class LabTelemetryServiceCollectionExtensions
         return services;
     }
 
-    private static void AddSection<TOptions, TValidator>(this IServiceCollection services, IConfiguration configuration, string section)
-        where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions> =>
-        services.AddOptionsWithValidateOnStart<TOptions, TValidator>()
-            .Bind(configuration.GetSection(section), binder => binder.ErrorOnUnknownConfiguration = true);
+    private static void StrictBinding(BinderOptions binder) => binder.ErrorOnUnknownConfiguration = true;
 
     private static ITemperatureSensor CreateSensor(IServiceProvider services)
     {

@@ -8,7 +8,8 @@ Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: null).Cre
 try
 {
     var builder = LabTelemetryHost.CreateBuilder(args);
-    builder.Services.AddSerilog((services, logger) => ConfigureLogging(logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services)));
+    SerilogLevels.Apply(new LoggerConfiguration(), builder.Configuration); // a bad level is a configuration error, reported before start
+    builder.Services.AddSerilog((services, logger) => ConfigureLogging(SerilogLevels.Apply(logger, builder.Configuration).ReadFrom.Services(services)));
     using var host = builder.Build();
     LabTelemetryHost.ValidateConfiguration(host.Services);
     await host.RunAsync();

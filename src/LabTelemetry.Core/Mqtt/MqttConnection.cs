@@ -213,6 +213,7 @@ public sealed class MqttConnection : IAsyncDisposable
 
             var options = new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build();
             await _client.DisconnectAsync(options, linked.Token).ConfigureAwait(false);
+            MqttLog.Left(_logger, Broker);
         }
         catch (Exception ex) when (ex is OperationCanceledException or MqttCommunicationException)
         {
@@ -293,12 +294,8 @@ public sealed class MqttConnection : IAsyncDisposable
     {
         _connected = NewIfDone(_connected);
 
-        // Raised for failed connect attempts too; those are the supervisor's to report.
-        if (e.ClientWasConnected && _leaving)
-        {
-            MqttLog.Left(_logger, Broker);
-        }
-        else if (e.ClientWasConnected)
+        // Raised for failed connect attempts too (the supervisor reports those), and for our own goodbye (DisconnectAsync does).
+        if (e.ClientWasConnected && !_leaving)
         {
             MqttLog.Disconnected(_logger, Broker, e.Reason, e.ReasonString ?? e.Exception?.Message ?? string.Empty);
         }

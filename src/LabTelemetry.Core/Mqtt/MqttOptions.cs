@@ -1,3 +1,4 @@
+using LabTelemetry.Core.Configuration;
 using System.ComponentModel.DataAnnotations;
 
 namespace LabTelemetry.Core.Mqtt;
@@ -32,7 +33,7 @@ public sealed class MqttOptions : IValidatableObject
 
     /// <summary>Gets or sets the keep-alive period: a silent link is declared dead after 1.5 times this.</summary>
     /// <value>The default value is 30 seconds.</value>
-    [Range(typeof(TimeSpan), "00:00:01", "18:12:15")]
+    [TimeSpanRange("00:00:01", "18:12:15")]
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets the MQTT protocol version: <c>3.1.1</c> or <c>5</c>.</summary>
@@ -41,7 +42,7 @@ public sealed class MqttOptions : IValidatableObject
 
     /// <summary>Gets or sets how long the broker keeps our session while we are away (MQTT 5 only; 3.1.1 brokers keep it by their own rules).</summary>
     /// <value>The default value is 1 day.</value>
-    [Range(typeof(TimeSpan), "00:00:01", "49710.00:00:00")]
+    [TimeSpanRange("00:00:01", "49710.00:00:00")]
     public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Gets or sets whether to connect over TLS.</summary>
@@ -54,17 +55,17 @@ public sealed class MqttOptions : IValidatableObject
 
     /// <summary>Gets or sets how long one connect, publish, subscribe or ping may take.</summary>
     /// <value>The default value is 10 seconds.</value>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    [TimeSpanRange("00:00:00.100", "00:05:00")]
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Gets or sets how often the connection supervisor checks the link with a ping.</summary>
     /// <value>The default value is 5 seconds.</value>
-    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    [TimeSpanRange("00:00:00.100", "01:00:00")]
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets the longest wait between two reconnect attempts.</summary>
     /// <value>The default value is 30 seconds.</value>
-    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    [TimeSpanRange("00:00:00.100", "01:00:00")]
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     public bool IsVersion5 => ProtocolVersion is "5" or "5.0";

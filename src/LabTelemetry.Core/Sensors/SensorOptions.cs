@@ -1,3 +1,4 @@
+using LabTelemetry.Core.Configuration;
 using System.ComponentModel.DataAnnotations;
 
 namespace LabTelemetry.Core.Sensors;
@@ -19,12 +20,12 @@ public sealed class SensorOptions
 
     /// <summary>Gets or sets the time between two reads.</summary>
     /// <value>The default value is <see langword="null"/>: <c>Telemetry:Interval</c>.</value>
-    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
+    [TimeSpanRange("00:00:00.050", "1.00:00:00")]
     public TimeSpan? ReadInterval { get; set; }
 
     /// <summary>Gets or sets how long one read may take before it counts as failed.</summary>
     /// <value>The default value is 3 seconds (a 12-bit conversion takes 750 ms).</value>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    [TimeSpanRange("00:00:00.100", "00:01:00")]
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Gets or sets the fastest change, in °C per second, that a real room produces.</summary>

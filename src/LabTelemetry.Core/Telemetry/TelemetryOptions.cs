@@ -1,3 +1,4 @@
+using LabTelemetry.Core.Configuration;
 using System.ComponentModel.DataAnnotations;
 
 namespace LabTelemetry.Core.Telemetry;
@@ -13,7 +14,7 @@ public sealed class TelemetryOptions : IValidatableObject
 
     /// <summary>Gets or sets the time between two publishes.</summary>
     /// <value>The default value is 5 seconds.</value>
-    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
+    [TimeSpanRange("00:00:00.050", "1.00:00:00")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets the students' group, as the grader knows it (<c>БАГ-18-01</c>).</summary>
