@@ -7,7 +7,10 @@ using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Worker.Mqtt;
 using LabTelemetry.Worker.Results;
+using LabTelemetry.Worker.Device;
 using LabTelemetry.Worker.Sensors;
+using LabTelemetry.Worker.Systemd;
+using Microsoft.Extensions.Hosting.Systemd;
 using LabTelemetry.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,17 +47,21 @@ public static class LabTelemetryServiceCollectionExtensions
         services.AddSingleton<LatestReading>();
         services.AddSingleton<MqttConnection>();
         services.AddSingleton<DiskOutbox>();
+        services.AddSingleton<Liveness>();
+        services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
 
         services.AddResiliencePipeline(ReconnectPipeline.Name, (builder, context) =>
         {
             var connection = context.ServiceProvider.GetRequiredService<MqttConnection>();
             var logger = context.ServiceProvider.GetRequiredService<ILogger<ConnectionSupervisor>>();
+            var liveness = context.ServiceProvider.GetRequiredService<Liveness>();
             builder.AddReconnectRetry(
                 context.ServiceProvider.GetRequiredService<IOptions<MqttOptions>>().Value.MaxReconnectDelay,
                 args =>
                 {
                     string problem = args.Outcome.Exception is { } ex ? ConnectProblem.Describe(ex) : "unknown";
                     SupervisorLog.ConnectFailed(logger, connection.Broker, args.AttemptNumber + 1, problem, args.RetryDelay.TotalSeconds);
+                    liveness.Beat(nameof(ConnectionSupervisor));
                     return default;
                 });
         });
@@ -70,6 +77,8 @@ public static class LabTelemetryServiceCollectionExtensions
         services.AddHostedService<SensorReader>();
         services.AddHostedService<OutboxSender>();
         services.AddHostedService<PublishLoop>();
+        services.AddHostedService<NetworkWatcher>();
+        services.AddHostedService<WatchdogFeeder>();
         return services;
     }
 

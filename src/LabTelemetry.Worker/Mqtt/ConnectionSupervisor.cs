@@ -1,5 +1,6 @@
 using LabTelemetry.Core.Mqtt;
 using Microsoft.Extensions.Options;
+using LabTelemetry.Worker.Systemd;
 using Polly;
 using Polly.Registry;
 
@@ -14,6 +15,7 @@ internal sealed class ConnectionSupervisor(
     MqttConnection connection,
     ResiliencePipelineProvider<string> pipelines,
     IOptions<MqttOptions> options,
+    Liveness liveness,
     ILogger<ConnectionSupervisor> logger) : BackgroundService
 {
     private readonly ResiliencePipeline _reconnect = pipelines.GetPipeline(ReconnectPipeline.Name);
@@ -21,8 +23,13 @@ internal sealed class ConnectionSupervisor(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         SupervisorLog.Connecting(logger, connection.Broker, connection.ClientId);
+
+        // A reconnect attempt beats too (see AddLabTelemetry), so only a loop that is stuck goes quiet this long.
+        var o = options.Value;
+        liveness.Expect(nameof(ConnectionSupervisor), o.HealthCheckInterval + o.MaxReconnectDelay + (o.OperationTimeout * 3) + TimeSpan.FromSeconds(10));
         while (!stoppingToken.IsCancellationRequested)
         {
+            liveness.Beat(nameof(ConnectionSupervisor));
             await EnsureConnectedAsync(stoppingToken).ConfigureAwait(false);
             await connection.WaitForDisconnectAsync(options.Value.HealthCheckInterval, stoppingToken).ConfigureAwait(false);
         }

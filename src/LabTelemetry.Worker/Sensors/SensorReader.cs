@@ -1,4 +1,5 @@
 using LabTelemetry.Core.Sensors;
+using LabTelemetry.Worker.Systemd;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Worker.Sensors;
@@ -12,6 +13,7 @@ internal sealed class SensorReader(
     LatestReading latest,
     IOptions<SensorOptions> sensorOptions,
     IOptions<Core.Telemetry.TelemetryOptions> telemetryOptions,
+    Liveness liveness,
     TimeProvider timeProvider,
     ILogger<SensorReader> logger) : BackgroundService
 {
@@ -24,10 +26,12 @@ internal sealed class SensorReader(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         SensorLog.Reading(logger, sensor.Name, ReadInterval);
+        liveness.Expect(nameof(SensorReader), (ReadInterval * 3) + sensorOptions.Value.ReadTimeout + TimeSpan.FromSeconds(10));
         using var timer = new PeriodicTimer(ReadInterval, timeProvider);
         do
         {
             await ReadOnceAsync(stoppingToken).ConfigureAwait(false);
+            liveness.Beat(nameof(SensorReader));
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }

@@ -2,6 +2,7 @@ using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
+using LabTelemetry.Worker.Systemd;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Worker.Telemetry;
@@ -15,6 +16,7 @@ internal sealed class PublishLoop(
     DiskOutbox outbox,
     DeviceIdentity device,
     IOptions<TelemetryOptions> telemetryOptions,
+    Liveness liveness,
     TimeProvider timeProvider,
     ILogger<PublishLoop> logger) : BackgroundService
 {
@@ -33,12 +35,14 @@ internal sealed class PublishLoop(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         TelemetryLog.Starting(logger, Topic, _options.Interval, device.Interface, device.Mac);
+        liveness.Expect(nameof(PublishLoop), (_options.Interval * 3) + TimeSpan.FromSeconds(10));
 
         // PeriodicTimer keeps the schedule: ticks are due at fixed multiples of the interval, not "interval after the last publish".
         using var timer = new PeriodicTimer(_options.Interval, timeProvider);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             await PublishTickAsync(stoppingToken).ConfigureAwait(false);
+            liveness.Beat(nameof(PublishLoop));
         }
     }
 

@@ -2,6 +2,7 @@ using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Tests.Support;
 using LabTelemetry.Worker.Sensors;
+using LabTelemetry.Worker.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ public class SensorReaderTests
     private readonly LatestReading _latest = new();
 
     private SensorReader Reader(ScriptedSensor sensor) =>
-        new(sensor, _latest, Options.Create(new SensorOptions()), Options.Create(new TelemetryOptions()), _time, _logger);
+        new(sensor, _latest, Options.Create(new SensorOptions()), Options.Create(new TelemetryOptions()), new Liveness(_time), _time, _logger);
 
     private async Task ReadAsync(SensorReader reader, int times)
     {
@@ -89,7 +90,7 @@ public class SensorReaderTests
     [Fact]
     public void ReadInterval_DefaultsToThePublishInterval()
     {
-        var reader = new SensorReader(new ScriptedSensor(), _latest, Options.Create(new SensorOptions()), Options.Create(new TelemetryOptions { Interval = TimeSpan.FromSeconds(7) }), _time, _logger);
+        var reader = new SensorReader(new ScriptedSensor(), _latest, Options.Create(new SensorOptions()), Options.Create(new TelemetryOptions { Interval = TimeSpan.FromSeconds(7) }), new Liveness(_time), _time, _logger);
 
         Assert.Equal(TimeSpan.FromSeconds(7), reader.ReadInterval);
     }

@@ -3,6 +3,7 @@ using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Tests.Support;
+using LabTelemetry.Worker.Systemd;
 using LabTelemetry.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -28,7 +29,7 @@ public sealed class PublishLoopTests : IDisposable
     {
         _outbox = new DiskOutbox(Options.Create(new OutboxOptions { Directory = _directory.Path }), new FakeLogger<DiskOutbox>());
         var telemetry = Options.Create(new TelemetryOptions { Interval = Interval, Group = "БАГ-18-01", Students = ["Иванов И.И"] });
-        _loop = new PublishLoop(_latest, _outbox, Pi, telemetry, _time, _logger);
+        _loop = new PublishLoop(_latest, _outbox, Pi, telemetry, new Liveness(_time), _time, _logger);
     }
 
     public void Dispose() => _directory.Dispose();

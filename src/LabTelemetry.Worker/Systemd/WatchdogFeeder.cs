@@ -1,0 +1,63 @@
+using System.Globalization;
+using Microsoft.Extensions.Hosting.Systemd;
+
+namespace LabTelemetry.Worker.Systemd;
+
+/// <summary>
+/// Feeds systemd's watchdog (<c>WatchdogSec=</c>) at half the interval systemd asks for in <c>WATCHDOG_USEC</c>,
+/// and only while <see cref="Liveness"/> says every loop makes progress: a hung loop lets systemd restart us.
+/// <c>UseSystemd()</c> sends READY and STOPPING but never WATCHDOG=1.
+/// </summary>
+internal sealed class WatchdogFeeder(Liveness liveness, ISystemdNotifier notifier, TimeProvider timeProvider, ILogger<WatchdogFeeder> logger) : BackgroundService
+{
+    private bool _starving;
+
+    /// <summary>Gets the watchdog timeout systemd set for this process, or <see langword="null"/> without one.</summary>
+    public static TimeSpan? Timeout()
+    {
+        // WATCHDOG_PID, when set, names the process meant; a child started from the service is not it.
+        if (Environment.GetEnvironmentVariable("WATCHDOG_PID") is { Length: > 0 } pid && pid != Environment.ProcessId.ToString(CultureInfo.InvariantCulture))
+        {
+            return null;
+        }
+
+        return long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), NumberStyles.None, CultureInfo.InvariantCulture, out long usec) && usec > 0
+            ? TimeSpan.FromMicroseconds(usec)
+            : null;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (Timeout() is not { } timeout || !notifier.IsEnabled)
+        {
+            return;
+        }
+
+        SystemdLog.Watchdog(logger, timeout);
+        using var timer = new PeriodicTimer(timeout / 2, timeProvider);
+        do
+        {
+            FeedIfAlive();
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Sends WATCHDOG=1 when every loop is alive; <see langword="false"/> (logged once) when one has stalled.</summary>
+    internal bool FeedIfAlive()
+    {
+        if (liveness.FirstStalled() is { } stalled)
+        {
+            if (!_starving)
+            {
+                SystemdLog.Starving(logger, stalled.Loop, stalled.Quiet);
+                _starving = true;
+            }
+
+            return false;
+        }
+
+        _starving = false;
+        notifier.Notify(new ServiceState("WATCHDOG=1"));
+        return true;
+    }
+}
