@@ -58,10 +58,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         Directory.CreateDirectory(_directory);
 
         // Started as root, mosquitto drops to its own user: let it save its database here.
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(_directory, (UnixFileMode)0b111_111_111);
-        }
+        File.SetUnixFileMode(_directory, (UnixFileMode)0b111_111_111);
         string config = Path.Combine(_directory, "mosquitto.conf");
         string[] persistence = _extraConfig.Any(l => l.StartsWith("persistence ", StringComparison.Ordinal)) ? [] : ["persistence false"];
         string[] lines = [$"listener {Port} {Address}", "allow_anonymous true", .. persistence, .. _extraConfig.Select(l => l.Replace("{dir}", _directory, StringComparison.Ordinal))];

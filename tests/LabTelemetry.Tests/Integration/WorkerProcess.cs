@@ -120,13 +120,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     private static string WorkerDll()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "LabTelemetry.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        string dll = Path.Combine(directory?.FullName ?? ".", "src", "LabTelemetry.Worker", "bin", Configuration, "net10.0", "LabTelemetry.Worker.dll");
+        string dll = RepositoryRoot.File("src", "LabTelemetry.Worker", "bin", Configuration, "net10.0", "LabTelemetry.Worker.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"build the solution first (dotnet test LabTelemetry.sln does): {dll} is missing");
     }
 
