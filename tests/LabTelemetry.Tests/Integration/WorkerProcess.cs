@@ -20,10 +20,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
     private readonly ScratchDirectory _outbox = new();
     private readonly StringBuilder _output = new();
 
-    private WorkerProcess(IReadOnlyList<string> wrapper, IEnumerable<string> args, IDictionary<string, string?> environment)
+    private WorkerProcess(IReadOnlyList<string> wrapper, IReadOnlyList<string> program, IEnumerable<string> args, IDictionary<string, string?> environment)
     {
         // A fresh outbox for each run, unless the test names one (the later setting wins).
-        string[] command = [.. wrapper, "dotnet", WorkerDll(), $"--Outbox:Directory={_outbox.Path}", .. args];
+        string[] command = [.. wrapper, .. program, $"--Outbox:Directory={_outbox.Path}", .. args];
         var start = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true,
@@ -67,12 +67,16 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    public static WorkerProcess Start(params string[] args) => new([], args, new Dictionary<string, string?>());
+    public static WorkerProcess Start(params string[] args) => new([], DebugBuild(), args, new Dictionary<string, string?>());
 
-    public static WorkerProcess Start(IDictionary<string, string?> environment, params string[] args) => new([], args, environment);
+    public static WorkerProcess Start(IDictionary<string, string?> environment, params string[] args) => new([], DebugBuild(), args, environment);
 
     /// <summary>Starts the worker through <paramref name="wrapper"/>, a command that ends by running the rest of its arguments.</summary>
-    public static WorkerProcess StartWrapped(IReadOnlyList<string> wrapper, params string[] args) => new(wrapper, args, new Dictionary<string, string?>());
+    public static WorkerProcess StartWrapped(IReadOnlyList<string> wrapper, params string[] args) => new(wrapper, DebugBuild(), args, new Dictionary<string, string?>());
+
+    /// <summary>Starts a published build: <paramref name="program"/> is its executable, possibly behind an emulator or a wrapper.</summary>
+    public static WorkerProcess StartProgram(IReadOnlyList<string> wrapper, IReadOnlyList<string> program, IDictionary<string, string?> environment, params string[] args) =>
+        new(wrapper, program, args, environment);
 
     /// <summary>Waits for the process to end; kills it and fails when it does not within <paramref name="within"/>.</summary>
     public async Task<int> ExitCodeAsync(TimeSpan within)
@@ -118,10 +122,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
         _outbox.Dispose();
     }
 
-    private static string WorkerDll()
+    private static string[] DebugBuild()
     {
         string dll = RepositoryRoot.File("src", "LabTelemetry.Worker", "bin", Configuration, "net10.0", "LabTelemetry.Worker.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"build the solution first (dotnet test LabTelemetry.sln does): {dll} is missing");
+        return File.Exists(dll) ? ["dotnet", dll] : throw new FileNotFoundException($"build the solution first (dotnet test LabTelemetry.sln does): {dll} is missing");
     }
 
     private void Append(string? line)
