@@ -8,6 +8,7 @@ public static class ConnectProblem
 {
     public static string Describe(Exception exception) => exception switch
     {
+        ConnectRefusedException e => $"{e.Message} (check Mqtt:Username, Mqtt:Password and Mqtt:ClientId)",
         MqttConnectingFailedException e => $"{e.Message} (check Mqtt:Username, Mqtt:Password and Mqtt:ClientId)",
         TimeoutException e => e.Message,
         _ when Innermost<SocketException>(exception) is { } socket => socket.SocketErrorCode switch

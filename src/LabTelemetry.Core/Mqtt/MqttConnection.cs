@@ -99,6 +99,7 @@ public sealed class MqttConnection : IAsyncDisposable
         _leaving = false;
         var clientOptions = BuildClientOptions();
         var result = await WithTimeout("connect", ct => _client.ConnectAsync(clientOptions, ct), cancellationToken).ConfigureAwait(false);
+        ConnectRefusedException.ThrowIfRefused(result);
 
         // A broker that kept our session also kept our subscriptions; one that did not needs them again.
         if (!result.IsSessionPresent)

@@ -36,6 +36,23 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>Starts a broker that keeps sessions and queued messages across its own restarts.</summary>
     public static Task<MosquittoBroker> StartPersistentAsync() => StartAsync(FreePort(), Host, PersistenceConfig());
 
+    /// <summary>Starts a broker that accepts only <paramref name="user"/> with <paramref name="password"/>.</summary>
+    public static async Task<MosquittoBroker> StartWithLoginAsync(string user, string password)
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "labtelemetry-mosquitto-passwords", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        string passwordFile = Path.Combine(directory, "passwd");
+        using (var add = Process.Start("mosquitto_passwd", ["-b", "-c", passwordFile, user, password])!)
+        {
+            await add.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        // Readable by the mosquitto user the broker drops to when started as root.
+        File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(passwordFile, (UnixFileMode)0b110_100_100);
+        return await StartAsync(0, Host, $"password_file {passwordFile}", "allow_anonymous false").ConfigureAwait(false);
+    }
+
     /// <summary>A broker that is not running yet: its port is reserved for <see cref="StartAgainAsync"/>.</summary>
     public static MosquittoBroker NotStarted(bool persistent = false) => new(FreePort(), Host, persistent ? PersistenceConfig() : []);
 

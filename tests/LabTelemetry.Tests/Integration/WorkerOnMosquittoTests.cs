@@ -51,6 +51,16 @@ public sealed partial class WorkerOnMosquittoTests : IAsyncLifetime
         Assert.Equal("БАГ-18-01", record.GetStructuredStateValue("Group"));
     }
 
+    [Fact]
+    public async Task WrongPassword_IsRetriedAndReportedAsARefusal_NeverAsConnected()
+    {
+        await using var broker = await MosquittoBroker.StartWithLoginAsync("student", "right");
+        await using var worker = await InProcessWorker.StartAsync(broker, "--Mqtt:Username=student", "--Mqtt:Password=wrong");
+
+        Assert.True(await Eventually.TrueAsync(() => worker.Logged("(attempt 2): the broker refused the connection")), "no refusal logged");
+        Assert.False(worker.Logged("Connected to"));
+    }
+
     [Theory]
     [InlineData("3.1.1")]
     [InlineData("5")]

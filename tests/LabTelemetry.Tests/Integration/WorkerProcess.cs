@@ -22,8 +22,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     private WorkerProcess(IReadOnlyList<string> wrapper, IReadOnlyList<string> program, IEnumerable<string> args, IDictionary<string, string?> environment)
     {
-        // A fresh outbox for each run, unless the test names one (the later setting wins).
-        string[] command = [.. wrapper, .. program, $"--Outbox:Directory={_outbox.Path}", .. args];
+        string[] command = [.. wrapper, .. program, .. WithOwnOutbox([.. args])];
         var start = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true,
@@ -103,6 +102,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does.</summary>
+    public async Task InterruptAsync()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>Sends SIGTERM, as systemctl stop does.</summary>
     public async Task TerminateAsync()
     {
@@ -120,6 +126,18 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
         _process.Dispose();
         _outbox.Dispose();
+    }
+
+    // A fresh outbox for each run, unless the test names one; after the command word, which must come first.
+    private string[] WithOwnOutbox(string[] args)
+    {
+        if (args.Any(a => a.StartsWith("--Outbox:Directory", StringComparison.Ordinal)))
+        {
+            return args;
+        }
+
+        int command = args.Length > 0 && !args[0].StartsWith('-') && !args[0].Contains('=', StringComparison.Ordinal) ? 1 : 0;
+        return [.. args[..command], $"--Outbox:Directory={_outbox.Path}", .. args[command..]];
     }
 
     private static string[] DebugBuild()

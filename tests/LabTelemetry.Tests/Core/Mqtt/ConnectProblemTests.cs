@@ -29,4 +29,10 @@ public class ConnectProblemTests
     [Fact]
     public void Describe_Timeout_KeepsItsMessage() =>
         Assert.Equal("no answer", ConnectProblem.Describe(new TimeoutException("no answer")));
+
+    [Fact]
+    public void Describe_Refusal_SaysTheCodeAndPointsAtTheCredentials() =>
+        Assert.Equal(
+            "the broker refused the connection: NotAuthorized (check Mqtt:Username, Mqtt:Password and Mqtt:ClientId)",
+            ConnectProblem.Describe(new ConnectRefusedException(MQTTnet.MqttClientConnectResultCode.NotAuthorized, null)));
 }

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using LabTelemetry.Core.Device;
+using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Core.Sensors;
+using LabTelemetry.Core.Telemetry;
+using LabTelemetry.Worker.Diagnostics;
+using LabTelemetry.Worker.Startup;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+
+namespace LabTelemetry.Worker.Commands;
+
+/// <summary>One reading, shown and published once: read the sensor, print topic and exact payload, publish, wait for the acknowledgement.</summary>
+internal static class OnceCommand
+{
+    // A DS18B20 may answer the power-on 85 °C first; the next read tells.
+    private const int Reads = 3;
+
+    public static async Task<int> RunAsync(string[] settings, bool dryRun)
+    {
+        using var host = LabTelemetryHost.CreateBuilder(settings).Build();
+        LabTelemetryHost.ValidateConfiguration(host.Services);
+        var services = host.Services;
+        var telemetry = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        var sensorOptions = services.GetRequiredService<IOptions<SensorOptions>>().Value;
+        var device = services.GetRequiredService<DeviceIdentity>();
+
+        var reading = await ReadAsync(services.GetRequiredService<ITemperatureSensor>(), sensorOptions).ConfigureAwait(false);
+        if (reading is not { } celsius)
+        {
+            return ExitCodes.Unavailable;
+        }
+
+        string topic = TopicTemplate.Expand(telemetry.Topic, device.Id);
+        byte[] payload = LabPayload.Serialize(celsius, telemetry.Students, telemetry.Group, telemetry.Decimals);
+        Console.Out.WriteLine($"topic:   {topic}");
+        Console.Out.WriteLine($"payload: {System.Text.Encoding.UTF8.GetString(payload)}");
+        if (dryRun)
+        {
+            return ExitCodes.Ok;
+        }
+
+        var mqtt = services.GetRequiredService<IOptions<MqttOptions>>().Value;
+        using var probe = new BrokerProbe(mqtt, device, "-once");
+        var connected = await probe.ConnectAsync().ConfigureAwait(false);
+        if (connected.Ok != true)
+        {
+            Console.Out.WriteLine(connected.ToString());
+            return ExitCodes.Unavailable;
+        }
+
+        var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+            .WithQualityOfServiceLevel((MQTTnet.Protocol.MqttQualityOfServiceLevel)telemetry.Qos).Build();
+        var watch = Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(mqtt.OperationTimeout);
+        try
+        {
+            var result = await probe.Client.PublishAsync(message, timeout.Token).ConfigureAwait(false);
+            if (!result.IsSuccess)
+            {
+                Console.Out.WriteLine(CheckLine.Bad($"the broker refused the publish: {result.ReasonCode}", "check the broker's ACL for this topic").ToString());
+                return ExitCodes.Unavailable;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Out.WriteLine(CheckLine.Bad($"no acknowledgement within {mqtt.OperationTimeout.TotalSeconds:0.#} s", "check the link to the broker (Mqtt:OperationTimeout)").ToString());
+            return ExitCodes.Unavailable;
+        }
+
+        string how = telemetry.Qos == 0 ? "sent (QoS 0 has no acknowledgement)" : $"acknowledged in {watch.ElapsedMilliseconds} ms";
+        Console.Out.WriteLine(CheckLine.Good($"published to {probe.Broker}, {how}").ToString());
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<double?> ReadAsync(ITemperatureSensor sensor, SensorOptions options)
+    {
+        var validator = new ReadingValidator(options.MaxRateCelsiusPerSecond);
+        SensorException? last = null;
+        for (int i = 0; i < Reads; i++)
+        {
+            try
+            {
+                double celsius = await sensor.ReadCelsiusAsync(CancellationToken.None).ConfigureAwait(false);
+                return validator.Validate(celsius, TimeProvider.System.GetUtcNow()).Celsius;
+            }
+            catch (SensorException ex) when (ex.Fault is SensorFault.PowerOnReset or SensorFault.CrcError)
+            {
+                last = ex;
+            }
+            catch (SensorException ex)
+            {
+                last = ex;
+                break;
+            }
+        }
+
+        Console.Out.WriteLine(CheckLine.Bad($"sensor {sensor.Name}: {last!.Fault}: {last.Message}", "run `check` for the 1-Wire setup; or --Sensor:Kind=Simulated to try without the sensor").ToString());
+        return null;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using LabTelemetry.Core.Device;
+using LabTelemetry.Core.Mqtt;
+using MQTTnet;
+
+namespace LabTelemetry.Worker.Diagnostics;
+
+/// <summary>
+/// Talks to the broker as the service would, under a client id of its own (the service's id plus a suffix) and
+/// with a clean session, so a running service keeps its connection and its session.
+/// </summary>
+internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, string suffix) : IDisposable
+{
+    private static readonly TimeSpan TcpTimeout = TimeSpan.FromSeconds(3);
+    private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
+
+    public string Broker => $"{options.Host}:{options.Port}";
+
+    public IMqttClient Client => _client;
+
+    public async Task<CheckLine> TcpAsync()
+    {
+        var watch = Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(TcpTimeout);
+        try
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(options.Host, options.Port, timeout.Token).ConfigureAwait(false);
+            return CheckLine.Good($"broker {Broker} reachable over TCP ({watch.ElapsedMilliseconds} ms)");
+        }
+        catch (OperationCanceledException)
+        {
+            return CheckLine.Bad($"broker {Broker} does not answer over TCP within {TcpTimeout.TotalSeconds:0} s", "check Mqtt:Host and that the network (Wi-Fi) is up; a firewall may drop the port");
+        }
+        catch (SocketException ex)
+        {
+            return CheckLine.Bad($"broker {Broker} not reachable over TCP: {ConnectProblem.Describe(ex)}", "is the broker running? check Mqtt:Host and Mqtt:Port");
+        }
+    }
+
+    public async Task<CheckLine> ConnectAsync()
+    {
+        var clientOptions = MqttClientOptionsFactory.Create(options, device);
+        clientOptions.ClientId += suffix;
+        clientOptions.CleanSession = true;
+        clientOptions.SessionExpiryInterval = 0;
+        using var timeout = new CancellationTokenSource(Min(options.OperationTimeout, TimeSpan.FromSeconds(5)));
+        try
+        {
+            ConnectRefusedException.ThrowIfRefused(await _client.ConnectAsync(clientOptions, timeout.Token).ConfigureAwait(false));
+            string login = string.IsNullOrEmpty(options.Username) ? "anonymous" : $"as {options.Username}";
+            return CheckLine.Good($"MQTT connect accepted (MQTT {options.ProtocolVersion}, {login}{(options.UseTls ? ", TLS" : string.Empty)})");
+        }
+        catch (OperationCanceledException)
+        {
+            return CheckLine.Bad("MQTT connect not answered in time", options.UseTls ? "is the port a TLS port? check Mqtt:UseTls and Mqtt:Port" : "is this an MQTT broker? check Mqtt:Port; a TLS-only broker needs Mqtt:UseTls=true");
+        }
+        catch (Exception ex) when (ex is ConnectRefusedException or MQTTnet.Adapter.MqttConnectingFailedException or MQTTnet.Exceptions.MqttCommunicationException or System.Security.Authentication.AuthenticationException)
+        {
+            string problem = ex.InnerException is System.Security.Authentication.AuthenticationException tls ? $"TLS: {tls.Message}" : ConnectProblem.Describe(ex);
+            return CheckLine.Bad($"MQTT connect refused: {problem}", "check Mqtt:Username and Mqtt:Password (in /etc/labtelemetry/env), Mqtt:UseTls and Mqtt:CaFile");
+        }
+    }
+
+    public async Task<CheckLine> SubscribeAsync(string topicFilter)
+    {
+        using var timeout = new CancellationTokenSource(Min(options.OperationTimeout, TimeSpan.FromSeconds(5)));
+        try
+        {
+            var result = await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topicFilter, MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build(), timeout.Token).ConfigureAwait(false);
+            var code = result.Items.Select(i => i.ResultCode).FirstOrDefault();
+            return code is MqttClientSubscribeResultCode.GrantedQoS0 or MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2
+                ? CheckLine.Good($"subscription to {topicFilter} granted ({code})")
+                : CheckLine.Bad($"subscription to {topicFilter} refused ({code})", "the broker's ACL does not let this user read it; ask the course, or check Results:Topic");
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            return CheckLine.Bad($"subscription to {topicFilter} not answered", "check Results:Topic");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_client.IsConnected)
+        {
+            _client.TryDisconnectAsync().GetAwaiter().GetResult();
+        }
+
+        _client.Dispose();
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}
