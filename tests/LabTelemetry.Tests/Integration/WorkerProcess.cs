@@ -5,8 +5,10 @@ using LabTelemetry.Tests.Support;
 namespace LabTelemetry.Tests.Integration;
 
 /// <summary>
-/// The worker as a person starts it: its own process, the net10.0 build the solution produced, the repository's
-/// appsettings.json next to it, settings on the command line. Output is collected line by line.
+/// The worker as a person starts it: its own process, settings on the command line, the repository's
+/// appsettings.json next to it. The program is the build <c>LABTELEMETRY_PUBLISHED_BUILD</c> names (CI: the
+/// NativeAOT build of deploy/publish.sh, so every process test runs against what goes on the Pi), else the
+/// net10.0 build the solution produced. Output is collected line by line.
 /// </summary>
 internal sealed class WorkerProcess : IAsyncDisposable
 {
@@ -142,6 +144,11 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     private static string[] DebugBuild()
     {
+        if (Environment.GetEnvironmentVariable("LABTELEMETRY_PUBLISHED_BUILD") is { Length: > 0 } published)
+        {
+            return [Path.Combine(published, "LabTelemetry.Worker")];
+        }
+
         string dll = RepositoryRoot.File("src", "LabTelemetry.Worker", "bin", Configuration, "net10.0", "LabTelemetry.Worker.dll");
         return File.Exists(dll) ? ["dotnet", dll] : throw new FileNotFoundException($"build the solution first (dotnet test LabTelemetry.sln does): {dll} is missing");
     }
