@@ -90,7 +90,7 @@ public static class LabTelemetryServiceCollectionExtensions
         var timeProvider = services.GetRequiredService<TimeProvider>();
         return options.Kind switch
         {
-            SensorKind.Simulated => new SimulatedSensor(timeProvider),
+            SensorKind.Simulated => new SimulatedSensor(timeProvider, options.SimulatedReadTime),
             _ => new Ds18b20Sensor(options, timeProvider),
         };
     }

@@ -28,6 +28,11 @@ public sealed class SensorOptions
     [TimeSpanRange("00:00:00.100", "00:01:00")]
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Gets or sets how long a read of the simulated sensor takes, to try the service with a DS18B20's timing (750 ms at 12 bits).</summary>
+    /// <value>The default value is zero: an instant read.</value>
+    [TimeSpanRange("00:00:00", "00:00:10")]
+    public TimeSpan SimulatedReadTime { get; set; } = TimeSpan.Zero;
+
     /// <summary>Gets or sets the fastest change, in °C per second, that a real room produces.</summary>
     /// <value>The default value is 2 °C/s: a finger on the sensor warms it far slower.</value>
     [Range(0.01, 1000.0)]

@@ -4,19 +4,24 @@ namespace LabTelemetry.Core.Sensors;
 /// A room that warms and cools by ±1.5 °C around 21.5 °C every ten minutes, with a little noise.
 /// Only ever used when <c>Sensor:Kind</c> is <c>Simulated</c>: fake data must never reach the grader by accident.
 /// </summary>
-public sealed class SimulatedSensor(TimeProvider timeProvider) : ITemperatureSensor
+public sealed class SimulatedSensor(TimeProvider timeProvider, TimeSpan readTime = default) : ITemperatureSensor
 {
     private static readonly TimeSpan Period = TimeSpan.FromMinutes(10);
     private readonly DateTimeOffset _start = timeProvider.GetUtcNow();
 
     public string Name => "simulated";
 
-    public Task<double> ReadCelsiusAsync(CancellationToken cancellationToken)
+    public async Task<double> ReadCelsiusAsync(CancellationToken cancellationToken)
     {
+        if (readTime > TimeSpan.Zero)
+        {
+            await Task.Delay(readTime, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+
         double phase = (timeProvider.GetUtcNow() - _start) / Period * 2 * Math.PI;
 #pragma warning disable CA5394 // Noise for a simulated room, not security.
         double noise = (Random.Shared.NextDouble() - 0.5) * 0.1;
 #pragma warning restore CA5394
-        return Task.FromResult(21.5 + (1.5 * Math.Sin(phase)) + noise);
+        return 21.5 + (1.5 * Math.Sin(phase)) + noise;
     }
 }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# One command for the benchmark: builds the Pi build for this machine (deploy/publish.sh --rid linux-x64) and
+# runs it side by side with the Python peer on a real Mosquitto. Needs mosquitto and python3-paho-mqtt (Debian).
+#   bench/run.sh [--runs N] [--backlog N] [--schedule-seconds N]    figures in bench/results.json
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out="$here/out/worker"
+"$here/../deploy/publish.sh" --rid linux-x64 --out "$out" >/dev/null
+exec /usr/bin/python3 "$here/run.py" --worker "$out" "$@"
