@@ -4,6 +4,10 @@
 #   bench/run.sh [--runs N] [--backlog N] [--schedule-seconds N]    figures in bench/results.json
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out="$here/out/worker"
-"$here/../deploy/publish.sh" --rid linux-x64 --out "$out" >/dev/null
+# CI has just built it and names it; otherwise build it now.
+out=${LABTELEMETRY_PUBLISHED_BUILD:-}
+if [ -z "$out" ]; then
+  out="$here/out/worker"
+  "$here/../deploy/publish.sh" --rid linux-x64 --out "$out" >/dev/null
+fi
 exec /usr/bin/python3 "$here/run.py" --worker "$out" "$@"

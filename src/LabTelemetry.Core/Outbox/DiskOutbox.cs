@@ -17,7 +17,7 @@ public sealed class DiskOutbox
 
     private readonly OutboxOptions _options;
     private readonly ILogger<DiskOutbox> _logger;
-    private readonly Queue<long> _waiting = new();
+    private readonly SortedSet<long> _waiting = [];
     private readonly object _gate = new();
 
     // An auto-reset signal: "something was added" wakes a consumer waiting on an empty outbox.
@@ -70,10 +70,11 @@ public sealed class DiskOutbox
         int dropped = 0;
         lock (_gate)
         {
-            _waiting.Enqueue(sequence);
+            _waiting.Add(sequence);
             while (_waiting.Count > _options.MaxMessages)
             {
-                long oldest = _waiting.Dequeue();
+                long oldest = _waiting.Min;
+                _waiting.Remove(oldest);
                 _head = _head?.Sequence == oldest ? null : _head;
                 TryDelete(oldest);
                 dropped++;
@@ -104,13 +105,13 @@ public sealed class DiskOutbox
                 {
                     sequence = 0;
                 }
-                else if (_head?.Sequence == _waiting.Peek())
+                else if (_head?.Sequence == _waiting.Min)
                 {
                     return _head;
                 }
                 else
                 {
-                    sequence = _waiting.Peek();
+                    sequence = _waiting.Min;
                 }
             }
 
@@ -120,7 +121,7 @@ public sealed class DiskOutbox
                 continue;
             }
 
-            if (await ReadAsync(sequence, cancellationToken).ConfigureAwait(false) is { } message)
+            if (Read(sequence) is { } message)
             {
                 lock (_gate)
                 {
@@ -132,28 +133,51 @@ public sealed class DiskOutbox
         }
     }
 
+    /// <summary>
+    /// Returns the first waiting reading that comes after <paramref name="sequence"/>, without waiting, or
+    /// <see langword="null"/> when there is none: how a sender keeps several publishes in flight, in order.
+    /// </summary>
+    public OutboxMessage? PeekAfter(long sequence)
+    {
+        while (true)
+        {
+            long next;
+            lock (_gate)
+            {
+                next = _waiting.FirstOrDefault(waiting => waiting > sequence);
+            }
+
+            if (next == 0)
+            {
+                return null;
+            }
+
+            if (Read(next) is { } message)
+            {
+                return message;
+            }
+        }
+    }
+
     /// <summary>The broker has it: forget it.</summary>
     public void Acknowledge(long sequence)
     {
         lock (_gate)
         {
-            if (_waiting.Count > 0 && _waiting.Peek() == sequence)
-            {
-                _waiting.Dequeue();
-            }
-
-            _head = null;
+            _waiting.Remove(sequence);
+            _head = _head?.Sequence == sequence ? null : _head;
         }
 
         TryDelete(sequence);
     }
 
-    private async Task<OutboxMessage?> ReadAsync(long sequence, CancellationToken cancellationToken)
+    private OutboxMessage? Read(long sequence)
     {
         byte[] record;
         try
         {
-            record = await File.ReadAllBytesAsync(PathOf(sequence), cancellationToken).ConfigureAwait(false);
+            // A record is a few hundred bytes on a local disk: reading it in place costs less than a thread-pool hop.
+            record = File.ReadAllBytes(PathOf(sequence));
         }
         catch (FileNotFoundException)
         {
@@ -176,10 +200,7 @@ public sealed class DiskOutbox
     {
         lock (_gate)
         {
-            if (_waiting.Count > 0 && _waiting.Peek() == sequence)
-            {
-                _waiting.Dequeue();
-            }
+            _waiting.Remove(sequence);
         }
     }
 
@@ -195,10 +216,7 @@ public sealed class DiskOutbox
             .Where(sequence => sequence > 0)
             .Order()
             .ToList();
-        foreach (long sequence in found)
-        {
-            _waiting.Enqueue(sequence);
-        }
+        _waiting.UnionWith(found);
 
         _lastSequence = found.Count > 0 ? found[^1] : 0;
         OutboxLog.Opened(_logger, Directory, found.Count);
