@@ -107,8 +107,10 @@ class Contender:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def worker(build, outbox):
+def worker(build, scratch):
     def command(interval, broker, *extra):
+        # A fresh outbox each run: readings one measurement left behind must not arrive during the next.
+        outbox = tempfile.mkdtemp(prefix="outbox-", dir=scratch)
         return [os.path.join(build, "LabTelemetry.Worker"), f"--Mqtt:Host=127.0.0.1", f"--Mqtt:Port={broker.port}",
                 "--Sensor:Kind=Simulated", f"--Telemetry:Group={GROUP}", f"--Telemetry:Students:0={STUDENT}",
                 "--Device:Id=bench-worker", f"--Telemetry:Interval={interval}", f"--Outbox:Directory={outbox}", *extra]
@@ -260,7 +262,7 @@ def main():
     broker = Broker()
     broker.start()
     subscriber = Subscriber(broker)
-    contenders = [worker(args.worker, os.path.join(scratch, "outbox")), peer()]
+    contenders = [worker(args.worker, scratch), peer()]
     results = {"machine": machine(), "worker_build": args.worker}
     try:
         for name, measure in [
