@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Outbox;
 using Microsoft.Extensions.Options;
@@ -95,13 +94,13 @@ internal sealed class OutboxSender(
 
         if (_drained++ == 0)
         {
-            _drainStart = Stopwatch.GetTimestamp();
+            _drainStart = timeProvider.GetTimestamp();
             TelemetryLog.Draining(logger, waiting + 1);
         }
 
         if (waiting == 0)
         {
-            double seconds = Stopwatch.GetElapsedTime(_drainStart).TotalSeconds;
+            double seconds = timeProvider.GetElapsedTime(_drainStart).TotalSeconds;
             TelemetryLog.Drained(logger, _drained, seconds);
             _drained = 0;
         }
