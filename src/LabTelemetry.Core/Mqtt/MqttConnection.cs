@@ -127,9 +127,8 @@ public sealed class MqttConnection : IAsyncDisposable
             return false;
         }
 
-        using var timeout = new CancellationTokenSource(_options.OperationTimeout, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        return await _client.TryPingAsync(linked.Token).ConfigureAwait(false);
+        using var deadline = new Deadline(_options.OperationTimeout, _timeProvider, cancellationToken);
+        return await _client.TryPingAsync(deadline.Token).ConfigureAwait(false);
     }
 
     /// <summary>Completes when the connection drops or looks unhealthy, or after <paramref name="atMost"/>, whichever comes first.</summary>
@@ -179,9 +178,8 @@ public sealed class MqttConnection : IAsyncDisposable
         try
         {
             // MQTTnet waits for a PUBACK forever unless told otherwise.
-            using var timeoutSource = new CancellationTokenSource(timeout, _timeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-            var result = await _client.PublishAsync(builder.Build(), linked.Token).ConfigureAwait(false);
+            using var deadline = new Deadline(timeout, _timeProvider, cancellationToken);
+            var result = await _client.PublishAsync(builder.Build(), deadline.Token).ConfigureAwait(false);
             return result.IsSuccess ? PublishOutcome.Success : PublishOutcome.Failed($"the broker refused it: {result.ReasonCode} {result.ReasonString}".TrimEnd());
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -203,17 +201,16 @@ public sealed class MqttConnection : IAsyncDisposable
         }
 
         _leaving = true;
-        using var timeout = new CancellationTokenSource(_options.OperationTimeout, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var deadline = new Deadline(_options.OperationTimeout, _timeProvider, cancellationToken);
         try
         {
             if (_statusTopic is not null)
             {
-                await _client.PublishAsync(Status(_availability.Offline), linked.Token).ConfigureAwait(false);
+                await _client.PublishAsync(Status(_availability.Offline), deadline.Token).ConfigureAwait(false);
             }
 
             var options = new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build();
-            await _client.DisconnectAsync(options, linked.Token).ConfigureAwait(false);
+            await _client.DisconnectAsync(options, deadline.Token).ConfigureAwait(false);
             MqttLog.Left(_logger, Broker);
         }
         catch (Exception ex) when (ex is OperationCanceledException or MqttCommunicationException)
@@ -265,8 +262,8 @@ public sealed class MqttConnection : IAsyncDisposable
         {
             var options = new MqttClientSubscribeOptionsBuilder().WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce).Build();
             var result = await WithTimeout("subscribe", ct => _client.SubscribeAsync(options, ct), cancellationToken).ConfigureAwait(false);
-            var code = result.Items.Select(i => i.ResultCode).FirstOrDefault();
-            if (code is MqttClientSubscribeResultCode.GrantedQoS0 or MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2)
+            var (code, granted) = SubscribeResults.First(result);
+            if (granted)
             {
                 MqttLog.Subscribed(_logger, filter, code);
             }
@@ -279,11 +276,10 @@ public sealed class MqttConnection : IAsyncDisposable
 
     private async Task<T> WithTimeout<T>(string what, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(_options.OperationTimeout, _timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var deadline = new Deadline(_options.OperationTimeout, _timeProvider, cancellationToken);
         try
         {
-            return await operation(linked.Token).ConfigureAwait(false);
+            return await operation(deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -69,8 +69,8 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
         try
         {
             var result = await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topicFilter, MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build(), timeout.Token).ConfigureAwait(false);
-            var code = result.Items.Select(i => i.ResultCode).FirstOrDefault();
-            return code is MqttClientSubscribeResultCode.GrantedQoS0 or MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2
+            var (code, granted) = SubscribeResults.First(result);
+            return granted
                 ? CheckLine.Good($"subscription to {topicFilter} granted ({code})")
                 : CheckLine.Bad($"subscription to {topicFilter} refused ({code})", "the broker's ACL does not let this user read it; ask the course, or check Results:Topic");
         }
