@@ -10,7 +10,6 @@ using LabTelemetry.Worker.Results;
 using LabTelemetry.Worker.Device;
 using LabTelemetry.Worker.Sensors;
 using LabTelemetry.Worker.Systemd;
-using Microsoft.Extensions.Hosting.Systemd;
 using LabTelemetry.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -48,7 +47,7 @@ public static class LabTelemetryServiceCollectionExtensions
         services.AddSingleton<MqttConnection>();
         services.AddSingleton<DiskOutbox>();
         services.AddSingleton<Liveness>();
-        services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
+        services.AddSystemdIntegration();
 
         services.AddResiliencePipeline(ReconnectPipeline.Name, (builder, context) =>
         {

@@ -1,9 +1,10 @@
 using LabTelemetry.Worker.Commands;
+using LabTelemetry.Worker.Logging;
 using LabTelemetry.Worker.Startup;
 using Serilog;
 
 // Until a host is built, a bootstrap logger catches what goes wrong on the way.
-Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: null).CreateBootstrapLogger();
+Log.Logger = ConsoleLogging.CreateBootstrapLogger();
 try
 {
     var invocation = Invocation.Parse(args);

@@ -13,6 +13,14 @@ internal static class ConsoleLogging
         return builder;
     }
 
+    /// <summary>The logger for what goes wrong before a host exists, with the same priorities under journald.</summary>
+    public static Serilog.ILogger CreateBootstrapLogger()
+    {
+        var logger = new LoggerConfiguration();
+        Configure(logger);
+        return logger.CreateBootstrapLogger();
+    }
+
     private static void Configure(LoggerConfiguration logger)
     {
         if (JournalPriorityEnricher.UnderJournald)

@@ -7,5 +7,6 @@ internal static class ExitCodes
     public const int Failure = 1;
     public const int Usage = 64;
     public const int Unavailable = 69;
+    public const int Software = 70;
     public const int Config = 78;
 }

@@ -1,4 +1,5 @@
 using LabTelemetry.Worker.Commands;
+using LabTelemetry.Worker.Logging;
 using Serilog;
 
 namespace LabTelemetry.Worker.Startup;
@@ -6,6 +7,9 @@ namespace LabTelemetry.Worker.Startup;
 /// <summary>Runs a command and turns what stops it into an exit code and a line a person can act on, not a stack trace.</summary>
 internal static class Guarded
 {
+    // journald reads a leading <3> as priority err, so `journalctl -p err` shows why the service would not start.
+    private static string ErrorPrefix => JournalPriorityEnricher.UnderJournald ? "<3>" : string.Empty;
+
     public static async Task<int> RunAsync(Func<Task<int>> command)
     {
         try
@@ -16,7 +20,7 @@ internal static class Guarded
         {
             foreach (string problem in problems)
             {
-                await Console.Error.WriteLineAsync($"labtelemetry: configuration error: {problem}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"{ErrorPrefix}labtelemetry: configuration error: {problem}").ConfigureAwait(false);
             }
 
             return ExitCodes.Config;
@@ -34,7 +38,7 @@ internal static class Guarded
 
     public static int Usage(string problem)
     {
-        Console.Error.WriteLine($"labtelemetry: {problem}; see --help");
+        Console.Error.WriteLine($"{ErrorPrefix}labtelemetry: {problem}; see --help");
         return ExitCodes.Usage;
     }
 }

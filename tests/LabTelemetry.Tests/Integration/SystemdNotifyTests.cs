@@ -4,11 +4,14 @@ using LabTelemetry.Tests.Support;
 
 namespace LabTelemetry.Tests.Integration;
 
-/// <summary>The worker as systemd runs it: it sends WATCHDOG=1 over NOTIFY_SOCKET at half of WATCHDOG_USEC.</summary>
+/// <summary>
+/// The worker as systemd's notify protocol sees it: READY=1 once started, then WATCHDOG=1 at half of WATCHDOG_USEC.
+/// The real unit under a real systemd is in SystemdUnitTests.
+/// </summary>
 public sealed class SystemdNotifyTests
 {
     [Fact]
-    public async Task UnderAWatchdog_TheWorkerFeedsItAtHalfTheTimeout()
+    public async Task UnderAWatchdog_TheWorkerSaysReady_ThenFeedsItAtHalfTheTimeout()
     {
         await using var broker = await MosquittoBroker.StartAsync();
         using var outbox = new ScratchDirectory();
@@ -27,6 +30,7 @@ public sealed class SystemdNotifyTests
             messages.Add(Encoding.UTF8.GetString(buffer, 0, received));
         }
 
+        Assert.Equal("READY=1", messages.FirstOrDefault(m => m.StartsWith("READY", StringComparison.Ordinal)));
         Assert.Contains("Feeding the systemd watchdog (timeout 00:00:02)", worker.Output, StringComparison.Ordinal);
     }
 }

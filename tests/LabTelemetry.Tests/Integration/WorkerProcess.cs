@@ -32,7 +32,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        start.Environment.Remove("JOURNAL_STREAM");
+        // Nothing of the machine's or the test runner's own service leaks in: no /etc/labtelemetry, no systemd.
+        foreach (string variable in (string[])["JOURNAL_STREAM", "NOTIFY_SOCKET", "SYSTEMD_EXEC_PID", "WATCHDOG_USEC", "WATCHDOG_PID", "INVOCATION_ID"])
+        {
+            start.Environment.Remove(variable);
+        }
+
+        start.Environment["CONFIGURATION_DIRECTORY"] = Path.Combine(_outbox.Path, "no-deployed-configuration");
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
@@ -105,16 +111,15 @@ internal sealed class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGINT, as Ctrl+C in a terminal does.</summary>
-    public async Task InterruptAsync()
-    {
-        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await kill.WaitForExitAsync();
-    }
+    public Task InterruptAsync() => SignalAsync("INT");
 
     /// <summary>Sends SIGTERM, as systemctl stop does.</summary>
-    public async Task TerminateAsync()
+    public Task TerminateAsync() => SignalAsync("TERM");
+
+    /// <summary>Sends <paramref name="signal"/> (a name such as HUP) to the worker.</summary>
+    public async Task SignalAsync(string signal)
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
     }
 

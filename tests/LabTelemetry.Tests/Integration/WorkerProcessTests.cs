@@ -69,4 +69,33 @@ public sealed class WorkerProcessTests
         Assert.Contains(lines, l => l.StartsWith("<4>Connecting to 127.0.0.1:1 failed (attempt 1)", StringComparison.Ordinal));
         Assert.All(lines, l => Assert.Matches("^<[0-7]>", l));
     }
+
+    [Fact]
+    public async Task ConfigurationError_UnderJournald_IsLoggedAtPriorityErr()
+    {
+        await using var worker = WorkerProcess.Start(
+            new Dictionary<string, string?> { ["JOURNAL_STREAM"] = "8:12345" },
+            "--Sensor:Kind=Simulated", "--Telemetry:Students:0=Иванов И.И");
+
+        Assert.Equal(78, await worker.ExitCodeAsync(ExitWithin));
+        Assert.StartsWith("<3>labtelemetry: configuration error: Telemetry:Group is empty", worker.Output.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sighup_IsAnsweredWithHowToApplyAChange_AndTheServiceGoesOn()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var worker = WorkerProcess.Start(Settings(broker));
+        Assert.True(await Eventually.TrueAsync(() => worker.Output.Contains("Published", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), worker.Output);
+
+        await worker.SignalAsync("HUP");
+
+        Assert.True(await Eventually.TrueAsync(() => worker.Output.Contains("SIGHUP: the configuration is read at start only", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), worker.Output);
+        int published = Count(worker.Output, "Published");
+        Assert.True(await Eventually.TrueAsync(() => Count(worker.Output, "Published") > published + 1, TimeSpan.FromSeconds(30)), worker.Output);
+        await worker.TerminateAsync();
+        Assert.Equal(0, await worker.ExitCodeAsync(ExitWithin));
+    }
+
+    private static int Count(string text, string what) => text.Split(what).Length - 1;
 }
