@@ -25,7 +25,7 @@ internal static class CheckCommand
         }
 
         var builder = LabTelemetryHost.CreateBuilder(settings);
-        foreach (var line in ConfigurationReport.Describe(builder.Configuration, LabTelemetryHost.EnvironmentPrefix, settings.Count(s => s.Contains('=', StringComparison.Ordinal))))
+        foreach (var line in ConfigurationReport.Describe(builder.Configuration, settings.Count(s => s.Contains('=', StringComparison.Ordinal))))
         {
             Print(line);
         }

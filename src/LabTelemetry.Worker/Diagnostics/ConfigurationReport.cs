@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration.CommandLine;
-using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Json;
+using LabTelemetry.Worker.Startup;
 
 namespace LabTelemetry.Worker.Diagnostics;
 
@@ -9,9 +9,10 @@ internal static class ConfigurationReport
 {
     private static readonly string[] Sections = ["Mqtt", "Device", "Sensor", "Telemetry", "Results", "Outbox", "Availability"];
 
-    public static IEnumerable<CheckLine> Describe(IConfigurationRoot configuration, string environmentPrefix, int commandLineSettings)
+    public static IEnumerable<CheckLine> Describe(IConfigurationRoot configuration, int commandLineSettings)
     {
         var sources = new List<string>();
+        var unreadable = new List<string>();
         foreach (var provider in configuration.Providers)
         {
             switch (provider)
@@ -19,13 +20,11 @@ internal static class ConfigurationReport
                 case JsonConfigurationProvider json when json.Source.FileProvider?.GetFileInfo(json.Source.Path ?? string.Empty).Exists == true:
                     sources.Add(json.Source.FileProvider.GetFileInfo(json.Source.Path!).PhysicalPath ?? json.Source.Path!);
                     break;
-                case EnvironmentVariablesConfigurationProvider:
-                    int variables = Environment.GetEnvironmentVariables().Keys.Cast<string>().Count(k => k.StartsWith(environmentPrefix, StringComparison.OrdinalIgnoreCase));
-                    if (variables > 0)
-                    {
-                        sources.Add($"{variables} {environmentPrefix} environment variable(s)");
-                    }
-
+                case PrefixedVariables { Readable: false } variables:
+                    unreadable.Add(variables.Origin);
+                    break;
+                case PrefixedVariables { Count: > 0 } variables:
+                    sources.Add($"{variables.Count} {PrefixedVariables.Prefix} variable(s) from {variables.Origin}");
                     break;
                 case CommandLineConfigurationProvider when commandLineSettings > 0:
                     sources.Add($"{commandLineSettings} command-line setting(s)");
@@ -34,6 +33,11 @@ internal static class ConfigurationReport
         }
 
         yield return CheckLine.Good($"configuration from {string.Join(", ", sources.Distinct())}");
+        foreach (string file in unreadable)
+        {
+            yield return CheckLine.Info($"{file} is not readable by this user: run with sudo to include the secrets the service uses");
+        }
+
         foreach (var (key, value) in Sections.SelectMany(s => configuration.GetSection(s).AsEnumerable(makePathsRelative: false)).Where(p => p.Value is not null && !configuration.GetSection(p.Key).GetChildren().Any()).OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             yield return CheckLine.Info($"  {key} = {(key.EndsWith("Password", StringComparison.OrdinalIgnoreCase) ? "****" : value)}");

@@ -12,15 +12,15 @@ namespace LabTelemetry.Worker.Startup;
 internal static class LabTelemetryHost
 {
     public const string SettingsFile = "appsettings.json";
-    public const string EnvironmentPrefix = "LABTELEMETRY_";
 
     /// <summary>
-    /// A host builder reading, each over the one before: appsettings.json next to the binaries, the optional
-    /// appsettings.json in systemd's <c>ConfigurationDirectory</c> (<c>/etc/labtelemetry</c>),
-    /// <c>LABTELEMETRY_</c> environment variables (<c>__</c> separates levels), then the command line.
+    /// A host builder reading, each over the one before: appsettings.json next to the binaries, the deployed
+    /// <c>/etc/labtelemetry/appsettings.json</c>, the deployed <c>/etc/labtelemetry/env</c> (read by hand; under
+    /// systemd its <c>EnvironmentFile=</c> did), <c>LABTELEMETRY_</c> environment variables, then the command line.
     /// </summary>
-    public static HostApplicationBuilder CreateBuilder(string[] args, string? settingsDirectory = null)
+    public static HostApplicationBuilder CreateBuilder(string[] args, ConfigurationPlaces? places = null)
     {
+        places ??= ConfigurationPlaces.ForThisMachine();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             Args = args,
@@ -28,19 +28,29 @@ internal static class LabTelemetryHost
             DisableDefaults = true,
         });
 
-        string settingsPath = Path.Combine(settingsDirectory ?? AppContext.BaseDirectory, SettingsFile);
-        builder.Configuration.AddJsonFile(settingsPath, optional: false, reloadOnChange: false);
-        if (Environment.GetEnvironmentVariable("CONFIGURATION_DIRECTORY") is { Length: > 0 } systemdConfiguration)
+        IConfigurationBuilder sources = builder.Configuration;
+        sources.AddJsonFile(Path.Combine(places.Defaults, SettingsFile), optional: false, reloadOnChange: false);
+        if (places.Deployed is { } deployed)
         {
-            // systemd may pass several directories separated by ':'; ours is the first.
-            builder.Configuration.AddJsonFile(Path.Combine(systemdConfiguration.Split(':')[0], SettingsFile), optional: true, reloadOnChange: false);
+            sources.AddJsonFile(Path.Combine(deployed, SettingsFile), optional: true, reloadOnChange: false);
         }
 
-        builder.Configuration
-            .AddEnvironmentVariables(EnvironmentPrefix)
-            .AddCommandLine(args);
+        if (places.EnvironmentFile is { } file && File.Exists(file))
+        {
+            // Mode 0600: a person who is not root cannot read the secrets; check says so and carries on without them.
+            try
+            {
+                sources.Add(new PrefixedVariables(file, PrefixedVariables.ReadEnvironmentFile(file)));
+            }
+            catch (UnauthorizedAccessException)
+            {
+                sources.Add(new PrefixedVariables(file, [], readable: false));
+            }
+        }
 
-        builder.Services.AddSystemd();
+        sources.Add(new PrefixedVariables("the environment", places.Environment));
+        sources.AddCommandLine(args);
+
         builder.Services.AddLabTelemetry(builder.Configuration);
         return builder;
     }

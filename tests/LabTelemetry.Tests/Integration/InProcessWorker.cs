@@ -17,7 +17,7 @@ internal sealed class InProcessWorker : IAsyncDisposable
 
     private InProcessWorker(IEnumerable<string> args)
     {
-        var builder = LabTelemetryHost.CreateBuilder([$"--Outbox:Directory={_outbox.Path}", .. args], _settings.Directory);
+        var builder = LabTelemetryHost.CreateBuilder([$"--Outbox:Directory={_outbox.Path}", .. args], ConfigurationPlaces.Isolated(_settings.Directory));
         builder.Services.AddFakeLogging();
         _host = builder.Build();
         LabTelemetryHost.ValidateConfiguration(_host.Services);

@@ -1,4 +1,5 @@
 using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Tests.Support;
 using LabTelemetry.Worker.Startup;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +15,7 @@ public class ConfigurationValidationTests
         using var settings = new TestSettings(json);
         try
         {
-            using var host = LabTelemetryHost.CreateBuilder(args, settings.Directory).Build();
+            using var host = LabTelemetryHost.CreateBuilder(args, ConfigurationPlaces.Isolated(settings.Directory)).Build();
             LabTelemetryHost.ValidateConfiguration(host.Services);
             return [];
         }
@@ -123,7 +124,7 @@ public class ConfigurationValidationTests
     {
         string directory = Path.Combine(Path.GetTempPath(), "labtelemetry-tests", "missing-" + Guid.NewGuid().ToString("N"));
 
-        var ex = Assert.ThrowsAny<Exception>(() => LabTelemetryHost.CreateBuilder([], directory));
+        var ex = Assert.ThrowsAny<Exception>(() => LabTelemetryHost.CreateBuilder([], ConfigurationPlaces.Isolated(directory)));
 
         var problem = Assert.Single(ConfigurationErrors.Describe(ex)!);
         Assert.Contains(Path.Combine(directory, "appsettings.json") + ": file not found", problem, StringComparison.Ordinal);
@@ -133,20 +134,47 @@ public class ConfigurationValidationTests
     public void EnvironmentVariable_OverridesTheFile_AndTheCommandLineOverridesBoth()
     {
         using var settings = new TestSettings();
-        Environment.SetEnvironmentVariable("LABTELEMETRY_Mqtt__Port", "2883");
-        Environment.SetEnvironmentVariable("LABTELEMETRY_Mqtt__Username", "from-env");
-        try
-        {
-            using var host = LabTelemetryHost.CreateBuilder(["--Mqtt:Port=3883"], settings.Directory).Build();
-            var mqtt = host.Services.GetRequiredService<IOptions<MqttOptions>>().Value;
+        var environment = new Dictionary<string, string> { ["LABTELEMETRY_Mqtt__Port"] = "2883", ["LABTELEMETRY_Mqtt__Username"] = "from-env" };
 
-            Assert.Equal(3883, mqtt.Port);
-            Assert.Equal("from-env", mqtt.Username);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("LABTELEMETRY_Mqtt__Port", null);
-            Environment.SetEnvironmentVariable("LABTELEMETRY_Mqtt__Username", null);
-        }
+        using var host = LabTelemetryHost.CreateBuilder(["--Mqtt:Port=3883"], ConfigurationPlaces.Isolated(settings.Directory, environment: environment)).Build();
+        var mqtt = host.Services.GetRequiredService<IOptions<MqttOptions>>().Value;
+
+        Assert.Equal(3883, mqtt.Port);
+        Assert.Equal("from-env", mqtt.Username);
+    }
+
+    [Fact]
+    public void DeployedFiles_OverrideTheDefaults_AndTheEnvironmentOverridesThem()
+    {
+        using var defaults = new TestSettings();
+        using var deployed = new TestSettings("""{ "Telemetry": { "Group": "ИВТ-20-02" }, "Mqtt": { "Port": 2883, "Username": "from-json" } }""");
+        File.WriteAllText(Path.Combine(deployed.Directory, "env"), "# secrets\nLABTELEMETRY_Mqtt__Username=from-env-file\nLABTELEMETRY_Mqtt__Password=\"s3cret word\"\nLABTELEMETRY_Mqtt__Port=3883\n");
+        var environment = new Dictionary<string, string> { ["LABTELEMETRY_Mqtt__Port"] = "4883" };
+
+        using var host = LabTelemetryHost.CreateBuilder([], ConfigurationPlaces.Isolated(defaults.Directory, deployed.Directory, environment)).Build();
+        var mqtt = host.Services.GetRequiredService<IOptions<MqttOptions>>().Value;
+
+        Assert.Equal("ИВТ-20-02", host.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value.Group);
+        Assert.Equal("from-env-file", mqtt.Username);
+        Assert.Equal("s3cret word", mqtt.Password);
+        Assert.Equal(4883, mqtt.Port);
+    }
+
+    [Fact]
+    public void ByHand_TheDeployedFilesAreEtcLabtelemetry()
+    {
+        var places = ConfigurationPlaces.FromEnvironment(new Dictionary<string, string> { ["HOME"] = "/root" });
+
+        Assert.Equal("/etc/labtelemetry", places.Deployed);
+        Assert.Equal("/etc/labtelemetry/env", places.EnvironmentFile);
+    }
+
+    [Fact]
+    public void UnderSystemd_TheConfigurationDirectoryIsRead_AndTheEnvironmentFileIsLeftToSystemd()
+    {
+        var places = ConfigurationPlaces.FromEnvironment(new Dictionary<string, string> { ["CONFIGURATION_DIRECTORY"] = "/etc/labtelemetry-b:/etc/other" });
+
+        Assert.Equal("/etc/labtelemetry-b", places.Deployed);
+        Assert.Null(places.EnvironmentFile);
     }
 }
