@@ -37,12 +37,27 @@ internal sealed class PublishLoop(
         TelemetryLog.Starting(logger, Topic, _options.Interval, device.Interface, device.Mac);
         liveness.Expect(nameof(PublishLoop), (_options.Interval * 3) + TimeSpan.FromSeconds(10));
 
-        // PeriodicTimer keeps the schedule: ticks are due at fixed multiples of the interval, not "interval after the last publish".
+        // Like the lab's script, publish at once: the first reading as soon as it exists (within one interval),
+        // then PeriodicTimer keeps the schedule, ticks at fixed multiples of the interval from there.
+        await FirstReadingAsync(stoppingToken).ConfigureAwait(false);
         using var timer = new PeriodicTimer(_options.Interval, timeProvider);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        do
         {
             await PublishTickAsync(stoppingToken).ConfigureAwait(false);
             liveness.Beat(nameof(PublishLoop));
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private async Task FirstReadingAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await latest.First.WaitAsync(_options.Interval, timeProvider, stoppingToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // No reading yet: the first tick says so, as every later one would.
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Sensors;
@@ -64,7 +65,7 @@ public sealed class PublishLoopTests : IDisposable
 
         var message = await _outbox.PeekAsync(CancellationToken.None);
         Assert.Equal("DATA/b8:27:eb:12:34:56", message.Topic);
-        Assert.Equal(LabPayload.Serialize(21.5, ["Иванов И.И"], "БАГ-18-01", 1), message.Payload);
+        Assert.Equal("{\"temperature\": 21.5, \"students\": [\"Иванов И.И\"], \"group\": \"БАГ-18-01\"}", Encoding.UTF8.GetString(message.Payload));
         Assert.Equal(1, message.Qos);
         Assert.Equal(takenAt, message.TakenAt);
     }
@@ -83,5 +84,22 @@ public sealed class PublishLoopTests : IDisposable
         var records = _logger.Collector.GetSnapshot();
         Assert.Single(records, r => r.Level == LogLevel.Warning && r.Message.StartsWith("Skipping", StringComparison.Ordinal));
         Assert.Single(records, r => r.Message == "Fresh readings again after 5 skipped tick(s)");
+    }
+
+    [Fact]
+    public async Task Start_QueuesTheFirstReadingAsSoonAsItExists_ThenKeepsTheInterval()
+    {
+        await _loop.StartAsync(CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _latest.Set(new SensorReading(21.5, _time.GetUtcNow()));
+
+        // Queued with no more time passing: not one interval after start.
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 1, TimeSpan.FromSeconds(10)));
+        _time.Advance(Interval - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(100);
+        Assert.Equal(1, _outbox.Count);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 2, TimeSpan.FromSeconds(10)));
+        await _loop.StopAsync(CancellationToken.None);
     }
 }
