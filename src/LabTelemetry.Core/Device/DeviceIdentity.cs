@@ -1,32 +1,48 @@
 using LabTelemetry.Core.Configuration;
+using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Core.Telemetry;
 
 namespace LabTelemetry.Core.Device;
 
-/// <summary>Who this device is on the broker: the interface it speaks through, its MAC and its id.</summary>
+/// <summary>Who this device is on the broker, its names made once here and asked for everywhere else.</summary>
 /// <param name="Interface">The interface whose MAC was taken.</param>
 /// <param name="Mac">The MAC, written as <c>Device:MacFormat</c> says.</param>
-/// <param name="Id">What goes into topics and the client id: <c>Device:Id</c> when set, else the MAC.</param>
-public sealed record DeviceIdentity(string Interface, string Mac, string Id)
+/// <param name="Id">What goes into topics: <c>Device:Id</c> when set, else the MAC.</param>
+/// <param name="ClientId">The MQTT client id: <c>Mqtt:ClientId</c>, else one made from the MAC, the same across restarts.</param>
+/// <param name="DataTopic">Where readings go: <c>Telemetry:Topic</c> with the id, <c>DATA/b8:27:eb:12:34:56</c>.</param>
+/// <param name="StatusTopic">The retained online/offline status, or <see langword="null"/> when <c>Availability:Topic</c> is empty.</param>
+public sealed record DeviceIdentity(string Interface, string Mac, string Id, string ClientId, string DataTopic, string? StatusTopic)
 {
-    public static DeviceIdentity Resolve(DeviceOptions options, IReadOnlyList<NetworkInterfaceInfo> interfaces)
+    public static DeviceIdentity Resolve(DeviceOptions device, MqttOptions mqtt, TelemetryOptions telemetry, AvailabilityOptions availability, IReadOnlyList<NetworkInterfaceInfo> interfaces)
     {
-        var nic = interfaces.FirstOrDefault(n => n.Name == options.Interface)
+        var nic = interfaces.FirstOrDefault(n => n.Name == device.Interface)
             ?? interfaces.FirstOrDefault(n => n.IsUp && !n.IsLoopback && n.Address.Length == 6);
 
-        if (nic is null || nic.Address.Length == 0)
+        string name = device.Interface;
+        string mac = string.Empty;
+        if (nic is not null && nic.Address.Length > 0)
         {
-            if (!string.IsNullOrEmpty(options.Id))
-            {
-                return new DeviceIdentity(options.Interface, string.Empty, options.Id);
-            }
-
+            name = nic.Name;
+            mac = MacAddressText.Format(nic.Address, device.MacFormat);
+        }
+        else if (string.IsNullOrEmpty(device.Id))
+        {
             string found = interfaces.Count == 0 ? "none" : string.Join(", ", interfaces.Select(n => n.Name));
             throw new ConfigurationException(
-                $"Device:Interface: no interface '{options.Interface}' and no other interface that is up has a MAC " +
+                $"Device:Interface: no interface '{device.Interface}' and no other interface that is up has a MAC " +
                 $"(found: {found}); name one in Device:Interface, or set Device:Id.");
         }
 
-        string mac = MacAddressText.Format(nic.Address, options.MacFormat);
-        return new DeviceIdentity(nic.Name, mac, string.IsNullOrEmpty(options.Id) ? mac : options.Id);
+        string id = string.IsNullOrEmpty(device.Id) ? mac : device.Id;
+        string clientId = !string.IsNullOrEmpty(mqtt.ClientId)
+            ? mqtt.ClientId
+            : "labtelemetry-" + (mac.Length > 0 ? mac.Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant() : id);
+        return new DeviceIdentity(
+            name,
+            mac,
+            id,
+            clientId,
+            TopicTemplate.Expand(telemetry.Topic, id),
+            availability.Enabled ? TopicTemplate.Expand(availability.Topic, id) : null);
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Device;
 
@@ -22,3 +23,7 @@ public sealed class DeviceOptions
     [RegularExpression(@"^[^\s/#+]+$", ErrorMessage = "Device:Id must be one topic level: no spaces, '/', '#' or '+'.")]
     public string? Id { get; set; }
 }
+
+/// <summary>Validates the section at start, with the generated (reflection-free) DataAnnotations checks.</summary>
+[OptionsValidator]
+public sealed partial class DeviceOptionsValidator : IValidateOptions<DeviceOptions>;

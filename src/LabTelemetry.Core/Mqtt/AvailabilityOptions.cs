@@ -1,5 +1,7 @@
+using LabTelemetry.Core.Device;
 using System.ComponentModel.DataAnnotations;
 using LabTelemetry.Core.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Mqtt;
 
@@ -33,3 +35,7 @@ public sealed class AvailabilityOptions : IValidatableObject
         }
     }
 }
+
+/// <summary>Validates the section at start, with the generated (reflection-free) DataAnnotations checks.</summary>
+[OptionsValidator]
+public sealed partial class AvailabilityOptionsValidator : IValidateOptions<AvailabilityOptions>;

@@ -10,12 +10,6 @@ namespace LabTelemetry.Core.Mqtt;
 /// <summary>Turns the <c>Mqtt</c> section and the device's identity into MQTTnet's client options.</summary>
 public static class MqttClientOptionsFactory
 {
-    /// <summary>The configured client id, or one made from the MAC so that it stays the same across restarts.</summary>
-    public static string ClientId(MqttOptions options, DeviceIdentity device) =>
-        !string.IsNullOrEmpty(options.ClientId)
-            ? options.ClientId
-            : "labtelemetry-" + (device.Mac.Length > 0 ? device.Mac.Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant() : device.Id);
-
     /// <param name="options">The <c>Mqtt</c> section.</param>
     /// <param name="device">Who we are.</param>
     /// <param name="will">The last will: a retained status the broker publishes when we vanish, or <see langword="null"/>.</param>
@@ -24,7 +18,7 @@ public static class MqttClientOptionsFactory
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(options.Host, options.Port)
-            .WithClientId(ClientId(options, device))
+            .WithClientId(device.ClientId)
             .WithKeepAlivePeriod(options.KeepAlive)
             .WithTimeout(options.OperationTimeout)
             .WithProtocolVersion(options.IsVersion5 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311);

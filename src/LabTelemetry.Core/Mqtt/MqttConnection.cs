@@ -16,7 +16,7 @@ namespace LabTelemetry.Core.Mqtt;
 /// reconnects by itself: MQTTnet v5 has no managed client, and reconnecting from inside its
 /// <c>DisconnectedAsync</c> handler risks a deadlock, so a supervising loop calls <see cref="ConnectAsync"/>.
 /// </summary>
-public sealed class MqttConnection : IAsyncDisposable
+public sealed partial class MqttConnection : IAsyncDisposable
 {
     private const int ReceivedCapacity = 1024;
 
@@ -46,10 +46,9 @@ public sealed class MqttConnection : IAsyncDisposable
         _options = options.Value;
         _availability = availability.Value;
         _device = device;
-        _statusTopic = _availability.Enabled ? TopicTemplate.Expand(_availability.Topic, device.Id) : null;
+        _statusTopic = device.StatusTopic;
         _timeProvider = timeProvider;
         _logger = logger;
-        ClientId = MqttClientOptionsFactory.ClientId(_options, device);
 
         // Built once here so that a bad CA file stops the service at start, not at the first connect.
         _ = BuildClientOptions();
@@ -58,7 +57,7 @@ public sealed class MqttConnection : IAsyncDisposable
         _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
     }
 
-    public string ClientId { get; }
+    public string ClientId => _device.ClientId;
 
     public string Broker => $"{_options.Host}:{_options.Port}";
 
@@ -112,7 +111,7 @@ public sealed class MqttConnection : IAsyncDisposable
             await WithTimeout("status publish", ct => _client.PublishAsync(Status(_availability.Online), ct), cancellationToken).ConfigureAwait(false);
         }
 
-        MqttLog.Connected(_logger, Broker, ClientId, result.IsSessionPresent);
+        Log.Connected(_logger, Broker, ClientId, result.IsSessionPresent);
         _connected.TrySetResult();
     }
 
@@ -211,11 +210,11 @@ public sealed class MqttConnection : IAsyncDisposable
 
             var options = new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build();
             await _client.DisconnectAsync(options, deadline.Token).ConfigureAwait(false);
-            MqttLog.Left(_logger, Broker);
+            Log.Left(_logger, Broker);
         }
         catch (Exception ex) when (ex is OperationCanceledException or MqttCommunicationException)
         {
-            MqttLog.DisconnectIncomplete(_logger, Broker, ex.Message);
+            Log.DisconnectIncomplete(_logger, Broker, ex.Message);
         }
     }
 
@@ -265,11 +264,11 @@ public sealed class MqttConnection : IAsyncDisposable
             var (code, granted) = SubscribeResults.First(result);
             if (granted)
             {
-                MqttLog.Subscribed(_logger, filter, code);
+                Log.Subscribed(_logger, filter, code);
             }
             else
             {
-                MqttLog.SubscriptionRefused(_logger, filter, code);
+                Log.SubscriptionRefused(_logger, filter, code);
             }
         }
     }
@@ -294,7 +293,7 @@ public sealed class MqttConnection : IAsyncDisposable
         // Raised for failed connect attempts too (the supervisor reports those), and for our own goodbye (DisconnectAsync does).
         if (e.ClientWasConnected && !_leaving)
         {
-            MqttLog.Disconnected(_logger, Broker, e.Reason, e.ReasonString ?? e.Exception?.Message ?? string.Empty);
+            Log.Disconnected(_logger, Broker, e.Reason, e.ReasonString ?? e.Exception?.Message ?? string.Empty);
         }
 
         _disconnected.TrySetResult();
@@ -312,7 +311,7 @@ public sealed class MqttConnection : IAsyncDisposable
                 long oversized = Interlocked.Increment(ref _oversizedMessages);
                 if (oversized == 1 || oversized % 1000 == 0)
                 {
-                    MqttLog.ReceivedOversized(_logger, e.ApplicationMessage.Topic, payload.Length, _maxIncomingBytes, oversized);
+                    Log.ReceivedOversized(_logger, e.ApplicationMessage.Topic, payload.Length, _maxIncomingBytes, oversized);
                 }
             }
             else if (!_received.Writer.TryWrite(new ReceivedMessage(e.ApplicationMessage.Topic, payload.ToArray())))
@@ -320,7 +319,7 @@ public sealed class MqttConnection : IAsyncDisposable
                 long dropped = Interlocked.Increment(ref _droppedMessages);
                 if (dropped == 1 || dropped % 1000 == 0)
                 {
-                    MqttLog.ReceivedDropped(_logger, dropped);
+                    Log.ReceivedDropped(_logger, dropped);
                 }
             }
         }
@@ -328,9 +327,39 @@ public sealed class MqttConnection : IAsyncDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            MqttLog.ReceiveFailed(_logger, e.ApplicationMessage.Topic, ex.Message);
+            Log.ReceiveFailed(_logger, e.ApplicationMessage.Topic, ex.Message);
         }
 
         return Task.CompletedTask;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Connected to {Broker} as {ClientId} (session kept by the broker: {SessionPresent})")]
+        public static partial void Connected(ILogger logger, string broker, string clientId, bool sessionPresent);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Disconnected from {Broker}: {Reason} {Detail}")]
+        public static partial void Disconnected(ILogger logger, string broker, MqttClientDisconnectReason reason, string detail);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Disconnected from {Broker}: we are stopping")]
+        public static partial void Left(ILogger logger, string broker);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not say goodbye to {Broker}: {Detail}")]
+        public static partial void DisconnectIncomplete(ILogger logger, string broker, string detail);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Subscribed to {TopicFilter} ({Granted})")]
+        public static partial void Subscribed(ILogger logger, string topicFilter, MqttClientSubscribeResultCode granted);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "The broker refused the subscription to {TopicFilter}: {Code}; check the broker's ACL for this user")]
+        public static partial void SubscriptionRefused(ILogger logger, string topicFilter, MqttClientSubscribeResultCode code);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Received messages arrive faster than they are logged; {Dropped} dropped so far")]
+        public static partial void ReceivedDropped(ILogger logger, long dropped);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a {Bytes}-byte message on {Topic}: larger than {MaxBytes} bytes (Results:MaxPayloadBytes); {Refused} refused so far")]
+        public static partial void ReceivedOversized(ILogger logger, string topic, long bytes, int maxBytes, long refused);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "A message on {Topic} could not be taken: {Detail}")]
+        public static partial void ReceiveFailed(ILogger logger, string topic, string detail);
     }
 }

@@ -1,5 +1,6 @@
 using LabTelemetry.Core.Configuration;
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Mqtt;
 
@@ -95,3 +96,7 @@ public sealed class MqttOptions : IValidatableObject
         }
     }
 }
+
+/// <summary>Validates the section at start, with the generated (reflection-free) DataAnnotations checks.</summary>
+[OptionsValidator]
+public sealed partial class MqttOptionsValidator : IValidateOptions<MqttOptions>;

@@ -10,7 +10,7 @@ namespace LabTelemetry.Core.Outbox;
 /// removed only once the broker has it. Survives broker outages, link drops, <c>kill -9</c> and reboots;
 /// bounded by <c>Outbox:MaxMessages</c>, dropping the oldest first. One producer, one consumer.
 /// </summary>
-public sealed class DiskOutbox
+public sealed partial class DiskOutbox
 {
     private const string Extension = ".msg";
     private const string Unfinished = ".tmp";
@@ -86,7 +86,7 @@ public sealed class DiskOutbox
             long total = Interlocked.Add(ref _dropped, dropped);
             if (total == dropped || total / 1000 != (total - dropped) / 1000)
             {
-                OutboxLog.Dropped(_logger, _options.MaxMessages, total);
+                Log.Dropped(_logger, _options.MaxMessages, total);
             }
         }
 
@@ -188,7 +188,7 @@ public sealed class DiskOutbox
         var message = OutboxRecord.Decode(sequence, record, out string? problem);
         if (message is null)
         {
-            OutboxLog.Corrupt(_logger, PathOf(sequence), problem ?? "unreadable");
+            Log.Corrupt(_logger, PathOf(sequence), problem ?? "unreadable");
             Forget(sequence);
             TryDelete(sequence);
         }
@@ -219,7 +219,7 @@ public sealed class DiskOutbox
         _waiting.UnionWith(found);
 
         _lastSequence = found.Count > 0 ? found[^1] : 0;
-        OutboxLog.Opened(_logger, Directory, found.Count);
+        Log.Opened(_logger, Directory, found.Count);
     }
 
     private string PathOf(long sequence) => Path.Combine(Directory, sequence.ToString("D19", CultureInfo.InvariantCulture) + Extension);
@@ -232,7 +232,22 @@ public sealed class DiskOutbox
         }
         catch (IOException ex)
         {
-            OutboxLog.DeleteFailed(_logger, PathOf(sequence), ex.Message);
+            Log.DeleteFailed(_logger, PathOf(sequence), ex.Message);
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Outbox {Directory}: {Count} reading(s) waiting from before")]
+        public static partial void Opened(ILogger logger, string directory, int count);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox full ({MaxMessages} readings, Outbox:MaxMessages): dropping the oldest; {Dropped} dropped so far")]
+        public static partial void Dropped(ILogger logger, int maxMessages, long dropped);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Skipping a damaged outbox record {Path}: {Problem} (torn by a power cut?)")]
+        public static partial void Corrupt(ILogger logger, string path, string problem);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete outbox record {Path}: {Problem}")]
+        public static partial void DeleteFailed(ILogger logger, string path, string problem);
     }
 }

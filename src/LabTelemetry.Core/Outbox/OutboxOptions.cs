@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Outbox;
 
@@ -23,3 +24,7 @@ public sealed class OutboxOptions
     /// <value>The default value is <see langword="true"/>: a reading survives a power cut, at the cost of one flush per reading.</value>
     public bool Durable { get; set; } = true;
 }
+
+/// <summary>Validates the section at start, with the generated (reflection-free) DataAnnotations checks.</summary>
+[OptionsValidator]
+public sealed partial class OutboxOptionsValidator : IValidateOptions<OutboxOptions>;

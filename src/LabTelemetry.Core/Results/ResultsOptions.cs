@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Results;
 
@@ -36,3 +37,7 @@ public sealed class ResultsOptions
     [Range(1, 100_000)]
     public int MaxLoggedPerSecond { get; set; } = 20;
 }
+
+/// <summary>Validates the section at start, with the generated (reflection-free) DataAnnotations checks.</summary>
+[OptionsValidator]
+public sealed partial class ResultsOptionsValidator : IValidateOptions<ResultsOptions>;

@@ -1,5 +1,6 @@
 using LabTelemetry.Core.Configuration;
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Sensors;
 
@@ -38,3 +39,7 @@ public sealed class SensorOptions
     [Range(0.01, 1000.0)]
     public double MaxRateCelsiusPerSecond { get; set; } = 2.0;
 }
+
+/// <summary>Validates the section at start, with the generated (reflection-free) DataAnnotations checks.</summary>
+[OptionsValidator]
+public sealed partial class SensorOptionsValidator : IValidateOptions<SensorOptions>;

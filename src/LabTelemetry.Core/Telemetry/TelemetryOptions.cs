@@ -1,5 +1,7 @@
+using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Configuration;
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Telemetry;
 
@@ -61,3 +63,7 @@ public sealed class TelemetryOptions : IValidatableObject
         }
     }
 }
+
+/// <summary>Validates the section at start, with the generated (reflection-free) DataAnnotations checks.</summary>
+[OptionsValidator]
+public sealed partial class TelemetryOptionsValidator : IValidateOptions<TelemetryOptions>;

@@ -74,9 +74,9 @@ internal static class CheckCommand
 
     private static CheckLine Network(DeviceIdentity device, DeviceOptions options, TelemetryOptions telemetry)
     {
-        var state = NetworkState.Read(device.Interface, options.MacFormat);
+        var state = NetworkInterfaces.State(device.Interface, options.MacFormat);
         string instead = device.Interface == options.Interface ? string.Empty : $" (Device:Interface {options.Interface} does not exist)";
-        string topic = TopicTemplate.Expand(telemetry.Topic, device.Id);
+        string topic = device.DataTopic;
         return state.IsUp
             ? CheckLine.Good($"interface {device.Interface}{instead} is up, {(state.Addresses.Length > 0 ? state.Addresses : "no address")}, MAC {device.Mac}, topic {topic}")
             : CheckLine.Bad($"interface {device.Interface}{instead} is down, MAC {device.Mac}, topic {topic}", "connect the Wi-Fi: deploy/networkmanager/wifi-provision.sh, or `nmcli device status`");

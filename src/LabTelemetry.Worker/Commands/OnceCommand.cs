@@ -31,7 +31,7 @@ internal static class OnceCommand
             return ExitCodes.Unavailable;
         }
 
-        string topic = TopicTemplate.Expand(telemetry.Topic, device.Id);
+        string topic = device.DataTopic;
         byte[] payload = LabPayload.Serialize(celsius, telemetry.Students, telemetry.Group, telemetry.Decimals);
         Console.Out.WriteLine($"topic:   {topic}");
         Console.Out.WriteLine($"payload: {System.Text.Encoding.UTF8.GetString(payload)}");

@@ -1,9 +1,11 @@
+using LabTelemetry.Core;
 using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Results;
 using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
+using LabTelemetry.Worker.Systemd;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Worker.Startup;
@@ -51,7 +53,7 @@ internal static class LabTelemetryHost
         sources.Add(new PrefixedVariables("the environment", places.Environment));
         sources.AddCommandLine(args);
 
-        builder.Services.AddLabTelemetry(builder.Configuration);
+        builder.Services.AddLabTelemetry(builder.Configuration).AddSystemdIntegration();
         return builder;
     }
 

@@ -6,7 +6,7 @@ namespace LabTelemetry.Worker.Systemd;
 
 /// <summary>
 /// systemd's side of the host: READY=1 and STOPPING=1 through <see cref="SystemdLifetime"/> when systemd started us,
-/// the notifier the watchdog feeder uses, and SIGHUP answered instead of dying.
+/// the watchdog fed while the loops make progress, and SIGHUP answered instead of dying.
 /// </summary>
 internal static class SystemdIntegration
 {
@@ -19,6 +19,7 @@ internal static class SystemdIntegration
         }
 
         services.AddHostedService<HangupSignal>();
+        services.AddHostedService<WatchdogFeeder>();
         return services;
     }
 

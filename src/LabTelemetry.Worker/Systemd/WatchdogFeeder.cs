@@ -1,3 +1,4 @@
+using LabTelemetry.Core.Health;
 using System.Globalization;
 using Microsoft.Extensions.Hosting.Systemd;
 
@@ -8,7 +9,7 @@ namespace LabTelemetry.Worker.Systemd;
 /// and only while <see cref="Liveness"/> says every loop makes progress: a hung loop lets systemd restart us.
 /// <c>UseSystemd()</c> sends READY and STOPPING but never WATCHDOG=1.
 /// </summary>
-internal sealed class WatchdogFeeder(Liveness liveness, ISystemdNotifier notifier, TimeProvider timeProvider, ILogger<WatchdogFeeder> logger) : BackgroundService
+internal sealed partial class WatchdogFeeder(Liveness liveness, ISystemdNotifier notifier, TimeProvider timeProvider, ILogger<WatchdogFeeder> logger) : BackgroundService
 {
     private bool _starving;
 
@@ -33,7 +34,7 @@ internal sealed class WatchdogFeeder(Liveness liveness, ISystemdNotifier notifie
             return;
         }
 
-        SystemdLog.Watchdog(logger, timeout);
+        Log.Watchdog(logger, timeout);
         using var timer = new PeriodicTimer(timeout / 2, timeProvider);
         do
         {
@@ -49,7 +50,7 @@ internal sealed class WatchdogFeeder(Liveness liveness, ISystemdNotifier notifie
         {
             if (!_starving)
             {
-                SystemdLog.Starving(logger, stalled.Loop, stalled.Quiet);
+                Log.Starving(logger, stalled.Loop, stalled.Quiet);
                 _starving = true;
             }
 
@@ -59,5 +60,14 @@ internal sealed class WatchdogFeeder(Liveness liveness, ISystemdNotifier notifie
         _starving = false;
         notifier.Notify(new ServiceState("WATCHDOG=1"));
         return true;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Feeding the systemd watchdog (timeout {Timeout}) while the loops make progress")]
+        public static partial void Watchdog(ILogger logger, TimeSpan timeout);
+
+        [LoggerMessage(Level = LogLevel.Critical, Message = "Not feeding the watchdog: {Loop} has made no progress for {Quiet}; systemd will restart the service")]
+        public static partial void Starving(ILogger logger, string loop, TimeSpan quiet);
     }
 }

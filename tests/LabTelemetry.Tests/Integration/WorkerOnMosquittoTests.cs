@@ -18,7 +18,7 @@ public sealed partial class WorkerOnMosquittoTests : IAsyncLifetime
     public async Task Worker_PublishesTheLabsExactJson_ToDataSlashTheInterfacesMac_AtTheInterval()
     {
         // The MAC in the topic must be the one the interface really has, as /sys/class/net shows it.
-        var nic = SystemNetworkInterfaces.List().First(n => n.IsUp && !n.IsLoopback && n.Address.Length == 6);
+        var nic = NetworkInterfaces.List().First(n => n.IsUp && !n.IsLoopback && n.Address.Length == 6);
         string mac = (await File.ReadAllTextAsync($"/sys/class/net/{nic.Name}/address")).Trim();
         await using var grader = await TestSubscriber.ConnectAsync(_broker, "DATA/#");
 

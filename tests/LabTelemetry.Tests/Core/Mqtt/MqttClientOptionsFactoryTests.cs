@@ -1,13 +1,14 @@
 using LabTelemetry.Core.Configuration;
 using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Tests.Support;
 using MQTTnet.Formatter;
 
 namespace LabTelemetry.Tests.Core.Mqtt;
 
 public class MqttClientOptionsFactoryTests
 {
-    private static readonly DeviceIdentity Pi = new("wlan0", "b8:27:eb:12:34:56", "b8:27:eb:12:34:56");
+    private static readonly DeviceIdentity Pi = TestDevice.Pi;
 
     [Fact]
     public void Create_Defaults_AreMqtt311WithAPersistentSession()
@@ -28,13 +29,6 @@ public class MqttClientOptionsFactoryTests
         Assert.Equal(MqttProtocolVersion.V500, options.ProtocolVersion);
         Assert.False(options.CleanSession);
         Assert.Equal(7200u, options.SessionExpiryInterval);
-    }
-
-    [Fact]
-    public void ClientId_IsStableAndConfigurable()
-    {
-        Assert.Equal(MqttClientOptionsFactory.ClientId(new MqttOptions(), Pi), MqttClientOptionsFactory.ClientId(new MqttOptions(), Pi));
-        Assert.Equal("my-pi", MqttClientOptionsFactory.ClientId(new MqttOptions { ClientId = "my-pi" }, Pi));
     }
 
     [Fact]

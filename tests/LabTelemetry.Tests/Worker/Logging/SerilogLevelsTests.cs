@@ -14,13 +14,13 @@ public class SerilogLevelsTests
     [Fact]
     public void Apply_DefaultAndOverride_AreHonoured()
     {
-        var configuration = Settings(("Serilog:MinimumLevel:Default", "Warning"), ("Serilog:MinimumLevel:Override:LabTelemetry.Worker.Telemetry", "Error"));
+        var configuration = Settings(("Serilog:MinimumLevel:Default", "Warning"), ("Serilog:MinimumLevel:Override:LabTelemetry.Core.Telemetry", "Error"));
 
         using var logger = SerilogLevels.Apply(new LoggerConfiguration(), configuration).CreateLogger();
 
         Assert.True(logger.IsEnabled(LogEventLevel.Warning));
         Assert.False(logger.IsEnabled(LogEventLevel.Information));
-        Assert.False(logger.ForContext("SourceContext", "LabTelemetry.Worker.Telemetry.PublishLoop").IsEnabled(LogEventLevel.Warning));
+        Assert.False(logger.ForContext("SourceContext", "LabTelemetry.Core.Telemetry.PublishLoop").IsEnabled(LogEventLevel.Warning));
     }
 
     [Fact]

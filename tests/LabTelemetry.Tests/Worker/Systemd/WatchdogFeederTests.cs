@@ -1,3 +1,4 @@
+using LabTelemetry.Core.Health;
 using LabTelemetry.Worker.Systemd;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;

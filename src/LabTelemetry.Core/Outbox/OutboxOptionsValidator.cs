@@ -1,6 +1,0 @@
-using Microsoft.Extensions.Options;
-
-namespace LabTelemetry.Core.Outbox;
-
-[OptionsValidator]
-public sealed partial class OutboxOptionsValidator : IValidateOptions<OutboxOptions>;

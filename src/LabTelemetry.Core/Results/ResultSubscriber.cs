@@ -1,0 +1,95 @@
+using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Core.Results;
+using LabTelemetry.Core.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace LabTelemetry.Core.Results;
+
+/// <summary>
+/// Turns every message on <c>Results:Topic</c> into one structured log event, and says whether it is for our
+/// group. Whatever arrives (binary, huge, a flood) costs bounded memory and at most
+/// <c>Results:MaxLoggedPerSecond</c> lines a second.
+/// </summary>
+internal sealed partial class ResultSubscriber(
+    MqttConnection connection,
+    IOptions<ResultsOptions> resultsOptions,
+    IOptions<TelemetryOptions> telemetryOptions,
+    TimeProvider timeProvider,
+    ILogger<ResultSubscriber> logger) : BackgroundService
+{
+    private static readonly TimeSpan SummaryEvery = TimeSpan.FromSeconds(1);
+
+    private readonly ResultsOptions _options = resultsOptions.Value;
+    private readonly string _group = telemetryOptions.Value.Group;
+    private readonly LogBudget _budget = new(resultsOptions.Value.MaxLoggedPerSecond, timeProvider);
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Registered before the connection supervisor starts, so the first connect already subscribes.
+        connection.Subscribe(_options.Topic, _options.MaxPayloadBytes);
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var reader = connection.Received;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await reader.WaitToReadAsync(stoppingToken).AsTask().WaitAsync(SummaryEvery, timeProvider, stoppingToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Quiet for a second: time to report what a flood left unlogged.
+            }
+
+            while (reader.TryRead(out var message))
+            {
+                Handle(message);
+            }
+
+            ReportSuppressed();
+        }
+    }
+
+    internal void Handle(ReceivedMessage message)
+    {
+        if (!_budget.TryTake())
+        {
+            return;
+        }
+
+        string payload = ResultText.ToLogLine(message.Payload, _options.MaxLoggedChars);
+        string topic = ResultText.ToLogLine(System.Text.Encoding.UTF8.GetBytes(message.Topic), _options.MaxLoggedChars);
+        if (ResultMatcher.ConcernsGroup(message.Topic, message.Payload, _group))
+        {
+            Log.ForOurGroup(logger, topic, _group, payload);
+        }
+        else
+        {
+            Log.ForAnotherGroup(logger, _options.OthersLevel, topic, payload);
+        }
+    }
+
+    internal void ReportSuppressed()
+    {
+        int suppressed = _budget.TakeSuppressed();
+        if (suppressed > 0)
+        {
+            Log.Suppressed(logger, suppressed, _options.MaxLoggedPerSecond);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "RESULT for our group {Group} on {Topic}: {Payload}")]
+        public static partial void ForOurGroup(ILogger logger, string topic, string group, string payload);
+
+        [LoggerMessage(EventId = 101, Message = "RESULT for another group on {Topic}: {Payload}")]
+        public static partial void ForAnotherGroup(ILogger logger, LogLevel level, string topic, string payload);
+
+        [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "{Suppressed} RESULT message(s) not logged: more than {PerSecond} a second (Results:MaxLoggedPerSecond)")]
+        public static partial void Suppressed(ILogger logger, int suppressed, int perSecond);
+    }
+}

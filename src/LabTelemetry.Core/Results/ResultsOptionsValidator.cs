@@ -1,6 +1,0 @@
-using Microsoft.Extensions.Options;
-
-namespace LabTelemetry.Core.Results;
-
-[OptionsValidator]
-public sealed partial class ResultsOptionsValidator : IValidateOptions<ResultsOptions>;

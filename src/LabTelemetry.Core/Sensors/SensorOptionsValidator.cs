@@ -1,6 +1,0 @@
-using Microsoft.Extensions.Options;
-
-namespace LabTelemetry.Core.Sensors;
-
-[OptionsValidator]
-public sealed partial class SensorOptionsValidator : IValidateOptions<SensorOptions>;

@@ -1,0 +1,91 @@
+using LabTelemetry.Core.Health;
+using LabTelemetry.Core.Sensors;
+using Microsoft.Extensions.Options;
+
+namespace LabTelemetry.Core.Sensors;
+
+/// <summary>
+/// Reads the thermometer on its own cadence, so a slow read (750 ms for a DS18B20 at 12 bits) never
+/// delays a publish, and keeps the newest plausible reading in <see cref="LatestReading"/>.
+/// </summary>
+internal sealed partial class SensorReader(
+    ITemperatureSensor sensor,
+    LatestReading latest,
+    IOptions<SensorOptions> sensorOptions,
+    IOptions<Core.Telemetry.TelemetryOptions> telemetryOptions,
+    Liveness liveness,
+    TimeProvider timeProvider,
+    ILogger<SensorReader> logger) : BackgroundService
+{
+    private readonly ReadingValidator _validator = new(sensorOptions.Value.MaxRateCelsiusPerSecond);
+    private readonly SensorHealth _health = new();
+    private bool _hadReading;
+
+    public TimeSpan ReadInterval { get; } = sensorOptions.Value.ReadInterval ?? telemetryOptions.Value.Interval;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Log.Reading(logger, sensor.Name, ReadInterval);
+        liveness.Expect(nameof(SensorReader), (ReadInterval * 3) + sensorOptions.Value.ReadTimeout + TimeSpan.FromSeconds(10));
+        using var timer = new PeriodicTimer(ReadInterval, timeProvider);
+        do
+        {
+            await ReadOnceAsync(stoppingToken).ConfigureAwait(false);
+            liveness.Beat(nameof(SensorReader));
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Takes one reading; a fault is logged when it starts and when it ends, not on every read.</summary>
+    internal async Task ReadOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            double celsius = await sensor.ReadCelsiusAsync(cancellationToken).ConfigureAwait(false);
+            var reading = _validator.Validate(celsius, timeProvider.GetUtcNow());
+            latest.Set(reading);
+            int failedReads = _health.FailedReads;
+            if (_health.ReportGood())
+            {
+                Log.Recovered(logger, sensor.Name, reading.Celsius, failedReads);
+            }
+            else if (!_hadReading)
+            {
+                Log.FirstReading(logger, sensor.Name, reading.Celsius);
+            }
+
+            _hadReading = true;
+        }
+        catch (SensorException ex)
+        {
+            Report(ex.Fault, ex.Message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Report(SensorFault.ReadFailed, ex.Message);
+        }
+    }
+
+    private void Report(SensorFault fault, string detail)
+    {
+        if (_health.ReportFault(fault))
+        {
+            Log.Fault(logger, sensor.Name, fault, detail);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Reading sensor {Sensor} every {ReadInterval}")]
+        public static partial void Reading(ILogger logger, string sensor, TimeSpan readInterval);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Sensor {Sensor} reads {Celsius:0.###} °C")]
+        public static partial void FirstReading(ILogger logger, string sensor, double celsius);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Sensor {Sensor}: {Fault}: {Detail}")]
+        public static partial void Fault(ILogger logger, string sensor, SensorFault fault, string detail);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Sensor {Sensor} reads again: {Celsius:0.###} °C after {FailedReads} failed read(s)")]
+        public static partial void Recovered(ILogger logger, string sensor, double celsius, int failedReads);
+    }
+}

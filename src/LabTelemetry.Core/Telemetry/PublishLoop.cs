@@ -1,0 +1,120 @@
+using LabTelemetry.Core.Health;
+using LabTelemetry.Core.Device;
+using LabTelemetry.Core.Outbox;
+using LabTelemetry.Core.Sensors;
+using LabTelemetry.Core.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace LabTelemetry.Core.Telemetry;
+
+/// <summary>
+/// On a fixed schedule, turns the newest valid reading into the lab's JSON and writes it to the outbox, never
+/// from a stale or invented reading. It never waits for the network: the <see cref="OutboxSender"/> does.
+/// </summary>
+internal sealed partial class PublishLoop(
+    LatestReading latest,
+    DiskOutbox outbox,
+    DeviceIdentity device,
+    IOptions<TelemetryOptions> telemetryOptions,
+    Liveness liveness,
+    TimeProvider timeProvider,
+    ILogger<PublishLoop> logger) : BackgroundService
+{
+    // A reading older than this many intervals says more about the sensor than about the room.
+    private const int FreshIntervals = 3;
+
+    private readonly TelemetryOptions _options = telemetryOptions.Value;
+    private int _skipped;
+    private bool _writeFailing;
+
+    public string Topic => device.DataTopic;
+
+    /// <summary>Gets how many readings this run has written to the outbox.</summary>
+    public long Queued { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Log.Starting(logger, Topic, _options.Interval, device.Interface, device.Mac);
+        liveness.Expect(nameof(PublishLoop), (_options.Interval * 3) + TimeSpan.FromSeconds(10));
+
+        // Like the lab's script, publish at once: the first reading as soon as it exists (within one interval),
+        // then PeriodicTimer keeps the schedule, ticks at fixed multiples of the interval from there.
+        await FirstReadingAsync(stoppingToken).ConfigureAwait(false);
+        using var timer = new PeriodicTimer(_options.Interval, timeProvider);
+        do
+        {
+            await PublishTickAsync(stoppingToken).ConfigureAwait(false);
+            liveness.Beat(nameof(PublishLoop));
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private async Task FirstReadingAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await latest.First.WaitAsync(_options.Interval, timeProvider, stoppingToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // No reading yet: the first tick says so, as every later one would.
+        }
+    }
+
+    /// <summary>One tick: queue the newest reading if it is fresh enough.</summary>
+    internal async Task<TickOutcome> PublishTickAsync(CancellationToken cancellationToken)
+    {
+        var reading = latest.Current;
+        var age = reading is null ? TimeSpan.MaxValue : timeProvider.GetUtcNow() - reading.TakenAt;
+        if (age > _options.Interval * FreshIntervals)
+        {
+            if (_skipped++ == 0)
+            {
+                Log.SkippingStale(logger, Topic, _options.Interval * FreshIntervals);
+            }
+
+            return TickOutcome.SkippedStale;
+        }
+
+        if (_skipped > 0)
+        {
+            Log.FreshAgain(logger, _skipped);
+            _skipped = 0;
+        }
+
+        byte[] payload = LabPayload.Serialize(reading!.Celsius, _options.Students, _options.Group, _options.Decimals);
+        try
+        {
+            await outbox.EnqueueAsync(Topic, payload, _options.Qos, reading.TakenAt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (!_writeFailing)
+            {
+                Log.OutboxWriteFailed(logger, outbox.Directory, ex.Message);
+                _writeFailing = true;
+            }
+
+            return TickOutcome.NotQueued;
+        }
+
+        _writeFailing = false;
+        Queued++;
+        return TickOutcome.Queued;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Publishing to {Topic} every {Interval} (interface {Interface}, MAC {Mac})")]
+        public static partial void Starting(ILogger logger, string topic, TimeSpan interval, string @interface, string mac);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Skipping publishes to {Topic}: no valid reading younger than {MaxAge}; see the sensor's error above")]
+        public static partial void SkippingStale(ILogger logger, string topic, TimeSpan maxAge);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Fresh readings again after {Skipped} skipped tick(s)")]
+        public static partial void FreshAgain(ILogger logger, int skipped);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Cannot write readings to the outbox {Directory}: {Problem}; they are lost until this is fixed")]
+        public static partial void OutboxWriteFailed(ILogger logger, string directory, string problem);
+    }
+}

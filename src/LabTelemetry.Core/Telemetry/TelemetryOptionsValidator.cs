@@ -1,6 +1,0 @@
-using Microsoft.Extensions.Options;
-
-namespace LabTelemetry.Core.Telemetry;
-
-[OptionsValidator]
-public sealed partial class TelemetryOptionsValidator : IValidateOptions<TelemetryOptions>;

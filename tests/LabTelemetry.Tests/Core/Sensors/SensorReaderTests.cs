@@ -1,0 +1,97 @@
+using LabTelemetry.Core.Health;
+using LabTelemetry.Core.Sensors;
+using LabTelemetry.Core.Telemetry;
+using LabTelemetry.Tests.Support;
+using LabTelemetry.Worker.Systemd;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LabTelemetry.Tests.Core.Sensors;
+
+public class SensorReaderTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+    private readonly FakeLogger<SensorReader> _logger = new();
+    private readonly LatestReading _latest = new();
+
+    private SensorReader Reader(ScriptedSensor sensor) =>
+        new(sensor, _latest, Options.Create(new SensorOptions()), Options.Create(new TelemetryOptions()), new Liveness(_time), _time, _logger);
+
+    private async Task ReadAsync(SensorReader reader, int times)
+    {
+        for (int i = 0; i < times; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await reader.ReadOnceAsync(CancellationToken.None);
+        }
+    }
+
+    private int Logged(LogLevel level) => _logger.Collector.GetSnapshot().Count(r => r.Level == level);
+
+    [Fact]
+    public async Task ReadOnce_GoodReading_BecomesTheLatest()
+    {
+        var reader = Reader(new ScriptedSensor(21.5));
+
+        await ReadAsync(reader, 1);
+
+        Assert.Equal(new SensorReading(21.5, _time.GetUtcNow()), _latest.Current);
+    }
+
+    [Fact]
+    public async Task ReadOnce_SameFaultRepeated_IsLoggedOnce()
+    {
+        var reader = Reader(new ScriptedSensor(SensorFault.CrcError, SensorFault.CrcError, SensorFault.CrcError));
+
+        await ReadAsync(reader, 3);
+
+        Assert.Equal(1, Logged(LogLevel.Error));
+        Assert.Contains("CrcError", _logger.LatestRecord.Message, StringComparison.Ordinal);
+        Assert.Null(_latest.Current);
+    }
+
+    [Fact]
+    public async Task ReadOnce_FaultChangesThenRecovers_LogsEachChangeOnce()
+    {
+        var sensor = new ScriptedSensor(21.5, SensorFault.CrcError, SensorFault.CrcError, SensorFault.Missing, SensorFault.Missing, 21.6, 21.6);
+        var reader = Reader(sensor);
+
+        await ReadAsync(reader, 7);
+
+        Assert.Equal(2, Logged(LogLevel.Error));
+        var recovered = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Message.Contains("reads again", StringComparison.Ordinal));
+        Assert.Contains("after 4 failed read(s)", recovered.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadOnce_PowerOnResetValue_IsNotPublishable()
+    {
+        var reader = Reader(new ScriptedSensor(21.5, 85.0));
+
+        await ReadAsync(reader, 2);
+
+        Assert.Equal(21.5, _latest.Current!.Celsius);
+        Assert.Contains("PowerOnReset", _logger.LatestRecord.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadOnce_UnexpectedException_IsAFaultNotACrash()
+    {
+        var reader = Reader(new ScriptedSensor(new UnauthorizedAccessException("permission denied")));
+
+        await ReadAsync(reader, 1);
+
+        Assert.Contains("ReadFailed", _logger.LatestRecord.Message, StringComparison.Ordinal);
+        Assert.Contains("permission denied", _logger.LatestRecord.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadInterval_DefaultsToThePublishInterval()
+    {
+        var reader = new SensorReader(new ScriptedSensor(), _latest, Options.Create(new SensorOptions()), Options.Create(new TelemetryOptions { Interval = TimeSpan.FromSeconds(7) }), new Liveness(_time), _time, _logger);
+
+        Assert.Equal(TimeSpan.FromSeconds(7), reader.ReadInterval);
+    }
+}

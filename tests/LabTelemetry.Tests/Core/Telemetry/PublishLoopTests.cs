@@ -1,0 +1,105 @@
+using LabTelemetry.Core.Health;
+using System.Text;
+using LabTelemetry.Core.Device;
+using LabTelemetry.Core.Outbox;
+using LabTelemetry.Core.Sensors;
+using LabTelemetry.Core.Telemetry;
+using LabTelemetry.Tests.Support;
+using LabTelemetry.Worker.Systemd;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace LabTelemetry.Tests.Core.Telemetry;
+
+/// <summary>The tick's decisions; delivery to a real broker is in the integration tests.</summary>
+public sealed class PublishLoopTests : IDisposable
+{
+    private static readonly DeviceIdentity Pi = TestDevice.Pi;
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+    private readonly FakeLogger<PublishLoop> _logger = new();
+    private readonly LatestReading _latest = new();
+    private readonly ScratchDirectory _directory = new();
+    private readonly DiskOutbox _outbox;
+    private readonly PublishLoop _loop;
+
+    public PublishLoopTests()
+    {
+        _outbox = new DiskOutbox(Options.Create(new OutboxOptions { Directory = _directory.Path }), new FakeLogger<DiskOutbox>());
+        var telemetry = Options.Create(new TelemetryOptions { Interval = Interval, Group = "БАГ-18-01", Students = ["Иванов И.И"] });
+        _loop = new PublishLoop(_latest, _outbox, Pi, telemetry, new Liveness(_time), _time, _logger);
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public void Topic_IsDataSlashMac() => Assert.Equal("DATA/b8:27:eb:12:34:56", _loop.Topic);
+
+    [Fact]
+    public async Task Publish_WhenThereIsNoReadingYet_SkipsTick()
+    {
+        Assert.Equal(TickOutcome.SkippedStale, await _loop.PublishTickAsync(CancellationToken.None));
+        Assert.Equal(0, _outbox.Count);
+    }
+
+    [Fact]
+    public async Task Publish_WhenReadingIsStale_SkipsTick()
+    {
+        _latest.Set(new SensorReading(21.5, _time.GetUtcNow()));
+        _time.Advance((Interval * 3) + TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(TickOutcome.SkippedStale, await _loop.PublishTickAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Publish_WhenReadingIsFresh_WritesTheExactPayloadToTheOutbox()
+    {
+        var takenAt = _time.GetUtcNow();
+        _latest.Set(new SensorReading(21.46, takenAt));
+        _time.Advance(Interval * 3);
+
+        Assert.Equal(TickOutcome.Queued, await _loop.PublishTickAsync(CancellationToken.None));
+
+        var message = await _outbox.PeekAsync(CancellationToken.None);
+        Assert.Equal("DATA/b8:27:eb:12:34:56", message.Topic);
+        Assert.Equal("{\"temperature\": 21.5, \"students\": [\"Иванов И.И\"], \"group\": \"БАГ-18-01\"}", Encoding.UTF8.GetString(message.Payload));
+        Assert.Equal(1, message.Qos);
+        Assert.Equal(takenAt, message.TakenAt);
+    }
+
+    [Fact]
+    public async Task Publish_WhenStaleForManyTicks_WarnsOnce_AndSaysWhenFreshAgain()
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            await _loop.PublishTickAsync(CancellationToken.None);
+        }
+
+        _latest.Set(new SensorReading(21.5, _time.GetUtcNow()));
+        await _loop.PublishTickAsync(CancellationToken.None);
+
+        var records = _logger.Collector.GetSnapshot();
+        Assert.Single(records, r => r.Level == LogLevel.Warning && r.Message.StartsWith("Skipping", StringComparison.Ordinal));
+        Assert.Single(records, r => r.Message == "Fresh readings again after 5 skipped tick(s)");
+    }
+
+    [Fact]
+    public async Task Start_QueuesTheFirstReadingAsSoonAsItExists_ThenKeepsTheInterval()
+    {
+        await _loop.StartAsync(CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _latest.Set(new SensorReading(21.5, _time.GetUtcNow()));
+
+        // Queued with no more time passing: not one interval after start.
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 1, TimeSpan.FromSeconds(10)));
+        _time.Advance(Interval - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(100);
+        Assert.Equal(1, _outbox.Count);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 2, TimeSpan.FromSeconds(10)));
+        await _loop.StopAsync(CancellationToken.None);
+    }
+}
