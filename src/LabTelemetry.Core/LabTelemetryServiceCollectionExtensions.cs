@@ -7,8 +7,6 @@ using LabTelemetry.Core.Results;
 using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Logging.Abstractions;
-using Polly;
 
 namespace LabTelemetry.Core;
 
@@ -44,29 +42,12 @@ public static class LabTelemetryServiceCollectionExtensions
             NetworkInterfaces.List()));
         services.TryAddSingleton<ITemperatureSensor>(CreateSensor);
         services.AddSingleton<LatestReading>();
+        services.TryAddSingleton<IBrokerClient, MqttNetBrokerClient>();
         services.AddSingleton<MqttConnection>();
         services.AddSingleton<DiskOutbox>();
         services.AddSingleton<Liveness>();
 
-        services.AddResiliencePipeline(ReconnectPipeline.Name, (builder, context) =>
-        {
-            var connection = context.ServiceProvider.GetRequiredService<MqttConnection>();
-            var logger = context.ServiceProvider.GetRequiredService<ILogger<ConnectionSupervisor>>();
-            var liveness = context.ServiceProvider.GetRequiredService<Liveness>();
-            builder.AddReconnectRetry(
-                context.ServiceProvider.GetRequiredService<IOptions<MqttOptions>>().Value.MaxReconnectDelay,
-                args =>
-                {
-                    string problem = args.Outcome.Exception is { } ex ? ConnectProblem.Describe(ex) : "unknown";
-                    SupervisorLog.ConnectFailed(logger, connection.Broker, args.AttemptNumber + 1, problem, args.RetryDelay.TotalSeconds);
-                    liveness.Beat(nameof(ConnectionSupervisor));
-                    return default;
-                });
-        });
-
-        // Polly's own telemetry would log every attempt again, with a stack trace; the supervisor's one line says it all.
-        // Registered after AddResiliencePipeline, whose own Configure sets the logger factory.
-        services.Configure<Polly.Telemetry.TelemetryOptions>(telemetry => telemetry.LoggerFactory = NullLoggerFactory.Instance);
+        services.AddReconnectPipeline();
 
         // Hosts stop services in reverse order: the publish loop and the outbox sender first, then the connection
         // says goodbye, and the result subscriber, which registers its topic before the first connect, last.

@@ -9,11 +9,11 @@ public sealed class ConnectRefusedException(MqttClientConnectResultCode code, st
     public MqttClientConnectResultCode Code { get; } = code;
 
     /// <summary>Throws when the CONNACK is not a success: MQTTnet v5 returns a refusal rather than throwing it.</summary>
-    public static void ThrowIfRefused(MqttClientConnectResult result)
+    public static void ThrowIfRefused(ConnectAnswer answer)
     {
-        if (result.ResultCode != MqttClientConnectResultCode.Success)
+        if (answer.Code != MqttClientConnectResultCode.Success)
         {
-            throw new ConnectRefusedException(result.ResultCode, result.ReasonString);
+            throw new ConnectRefusedException(answer.Code, answer.ReasonString);
         }
     }
 }

@@ -1,5 +1,4 @@
 using LabTelemetry.Core.Health;
-using LabTelemetry.Core.Mqtt;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Registry;
@@ -11,7 +10,7 @@ namespace LabTelemetry.Core.Mqtt;
 /// <c>Mqtt:HealthCheckInterval</c> or as soon as it drops, and reconnects through the
 /// <see cref="ReconnectPipeline"/> for as long as it takes. Says goodbye to the broker on stop.
 /// </summary>
-internal sealed class ConnectionSupervisor(
+internal sealed partial class ConnectionSupervisor(
     MqttConnection connection,
     ResiliencePipelineProvider<string> pipelines,
     IOptions<MqttOptions> options,
@@ -22,16 +21,16 @@ internal sealed class ConnectionSupervisor(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        SupervisorLog.Connecting(logger, connection.Broker, connection.ClientId);
+        Log.Connecting(logger, connection.Broker, connection.ClientId);
 
-        // A reconnect attempt beats too (see AddLabTelemetry), so only a loop that is stuck goes quiet this long.
+        // A reconnect attempt beats too (see ReconnectPipeline), so only a loop that is stuck goes quiet this long.
         var o = options.Value;
         liveness.Expect(nameof(ConnectionSupervisor), o.HealthCheckInterval + o.MaxReconnectDelay + (o.OperationTimeout * 3) + TimeSpan.FromSeconds(10));
         while (!stoppingToken.IsCancellationRequested)
         {
             liveness.Beat(nameof(ConnectionSupervisor));
             await EnsureConnectedAsync(stoppingToken).ConfigureAwait(false);
-            await connection.WaitForDisconnectAsync(options.Value.HealthCheckInterval, stoppingToken).ConfigureAwait(false);
+            await connection.WaitForTroubleAsync(options.Value.HealthCheckInterval, stoppingToken).ConfigureAwait(false);
         }
     }
 
@@ -53,5 +52,11 @@ internal sealed class ConnectionSupervisor(
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         await connection.DisconnectAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Connecting to {Broker} as {ClientId}")]
+        public static partial void Connecting(ILogger logger, string broker, string clientId);
     }
 }

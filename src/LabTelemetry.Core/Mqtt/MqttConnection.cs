@@ -12,9 +12,10 @@ using MQTTnet.Protocol;
 namespace LabTelemetry.Core.Mqtt;
 
 /// <summary>
-/// The one MQTT connection: connects, publishes and subscribes, each under its own timeout. It never
-/// reconnects by itself: MQTTnet v5 has no managed client, and reconnecting from inside its
-/// <c>DisconnectedAsync</c> handler risks a deadlock, so a supervising loop calls <see cref="ConnectAsync"/>.
+/// The one MQTT connection and the one owner of its <see cref="State"/>: connects, publishes and subscribes,
+/// each under its own timeout. It never reconnects by itself: MQTTnet v5 has no managed client, and
+/// reconnecting from inside its <c>DisconnectedAsync</c> handler risks a deadlock, so the
+/// <see cref="ConnectionSupervisor"/> calls <see cref="ConnectAsync"/>.
 /// </summary>
 public sealed partial class MqttConnection : IAsyncDisposable
 {
@@ -29,19 +30,20 @@ public sealed partial class MqttConnection : IAsyncDisposable
     private readonly string? _statusTopic;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<MqttConnection> _logger;
-    private readonly IMqttClient _client;
+    private readonly IBrokerClient _client;
     private readonly List<string> _subscriptions = [];
     private readonly Channel<ReceivedMessage> _received = Channel.CreateBounded<ReceivedMessage>(
         new BoundedChannelOptions(ReceivedCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
-    private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _stateLock = new();
+    private ConnectionState _state = ConnectionState.Connecting;
+    private TaskCompletionSource _troubled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _maxIncomingBytes = int.MaxValue;
     private long _droppedMessages;
     private long _oversizedMessages;
-    private volatile bool _leaving;
 
-    public MqttConnection(IOptions<MqttOptions> options, IOptions<AvailabilityOptions> availability, DeviceIdentity device, TimeProvider timeProvider, ILogger<MqttConnection> logger)
+    public MqttConnection(IBrokerClient client, IOptions<MqttOptions> options, IOptions<AvailabilityOptions> availability, DeviceIdentity device, TimeProvider timeProvider, ILogger<MqttConnection> logger)
     {
         _options = options.Value;
         _availability = availability.Value;
@@ -52,9 +54,9 @@ public sealed partial class MqttConnection : IAsyncDisposable
 
         // Built once here so that a bad CA file stops the service at start, not at the first connect.
         _ = BuildClientOptions();
-        _client = new MqttClientFactory().CreateMqttClient();
-        _client.DisconnectedAsync += OnDisconnectedAsync;
-        _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
+        _client = client;
+        _client.Disconnected = OnDisconnectedAsync;
+        _client.MessageReceived = OnMessageReceivedAsync;
     }
 
     public string ClientId => _device.ClientId;
@@ -62,6 +64,18 @@ public sealed partial class MqttConnection : IAsyncDisposable
     public string Broker => $"{_options.Host}:{_options.Port}";
 
     public bool IsConnected => _client.IsConnected;
+
+    /// <summary>Gets where the connection stands; only this class moves it.</summary>
+    public ConnectionState State
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _state;
+            }
+        }
+    }
 
     /// <summary>Gets the messages received on our subscriptions; when the reader falls behind, new ones are dropped and counted.</summary>
     public ChannelReader<ReceivedMessage> Received => _received.Reader;
@@ -91,17 +105,16 @@ public sealed partial class MqttConnection : IAsyncDisposable
         if (_client.IsConnected)
         {
             // A connection that no longer answers pings: drop it before starting a new one.
-            await _client.TryDisconnectAsync(MqttClientDisconnectOptionsReason.NormalDisconnection).ConfigureAwait(false);
+            await _client.AbandonAsync().ConfigureAwait(false);
         }
 
-        _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _leaving = false;
+        MoveTo(ConnectionState.Connecting);
         var clientOptions = BuildClientOptions();
         var result = await WithTimeout("connect", ct => _client.ConnectAsync(clientOptions, ct), cancellationToken).ConfigureAwait(false);
         ConnectRefusedException.ThrowIfRefused(result);
 
         // A broker that kept our session also kept our subscriptions; one that did not needs them again.
-        if (!result.IsSessionPresent)
+        if (!result.SessionPresent)
         {
             await SubscribeAllAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -111,12 +124,18 @@ public sealed partial class MqttConnection : IAsyncDisposable
             await WithTimeout("status publish", ct => _client.PublishAsync(Status(_availability.Online), ct), cancellationToken).ConfigureAwait(false);
         }
 
-        Log.Connected(_logger, Broker, ClientId, result.IsSessionPresent);
-        _connected.TrySetResult();
+        Log.Connected(_logger, Broker, ClientId, result.SessionPresent);
+        MoveTo(ConnectionState.Connected);
     }
 
     /// <summary>Completes once the connection is up (at once when it already is).</summary>
-    public Task WaitUntilConnectedAsync(CancellationToken cancellationToken) => _connected.Task.WaitAsync(cancellationToken);
+    public Task WaitUntilConnectedAsync(CancellationToken cancellationToken)
+    {
+        lock (_stateLock)
+        {
+            return _connected.Task.WaitAsync(cancellationToken);
+        }
+    }
 
     /// <summary>Pings the broker; <see langword="false"/> when not connected or no answer came in time.</summary>
     public async Task<bool> IsAliveAsync(CancellationToken cancellationToken)
@@ -127,15 +146,36 @@ public sealed partial class MqttConnection : IAsyncDisposable
         }
 
         using var deadline = new Deadline(_options.OperationTimeout, _timeProvider, cancellationToken);
-        return await _client.TryPingAsync(deadline.Token).ConfigureAwait(false);
+        if (!await _client.PingAsync(deadline.Token).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        // The broker answers: whatever made a publish look unhealthy has passed, and the supervisor may rest again.
+        lock (_stateLock)
+        {
+            if (_state == ConnectionState.Unhealthy)
+            {
+                _state = ConnectionState.Connected;
+                _troubled = NewIfDone(_troubled);
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Completes when the connection drops or looks unhealthy, or after <paramref name="atMost"/>, whichever comes first.</summary>
-    public async Task WaitForDisconnectAsync(TimeSpan atMost, CancellationToken cancellationToken)
+    public async Task WaitForTroubleAsync(TimeSpan atMost, CancellationToken cancellationToken)
     {
+        Task troubled;
+        lock (_stateLock)
+        {
+            troubled = _troubled.Task;
+        }
+
         try
         {
-            await _disconnected.Task.WaitAsync(atMost, _timeProvider, cancellationToken).ConfigureAwait(false);
+            await troubled.WaitAsync(atMost, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -147,7 +187,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
     /// A publish went unanswered: wake the supervisor to ping now. MQTTnet does not always raise
     /// <c>DisconnectedAsync</c> after failed publishes, so health is judged by outcomes too.
     /// </summary>
-    public void ReportUnhealthy() => _disconnected.TrySetResult();
+    public void ReportUnhealthy() => MoveTo(ConnectionState.Unhealthy);
 
     /// <summary>Publishes one message, not retained, and waits at most <paramref name="timeout"/> for the broker's acknowledgement.</summary>
     /// <param name="takenAt">With MQTT 5, travels as the user property <c>taken-at</c>; the payload stays the lab's exact JSON.</param>
@@ -179,7 +219,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
             // MQTTnet waits for a PUBACK forever unless told otherwise.
             using var deadline = new Deadline(timeout, _timeProvider, cancellationToken);
             var result = await _client.PublishAsync(builder.Build(), deadline.Token).ConfigureAwait(false);
-            return result.IsSuccess ? PublishOutcome.Success : PublishOutcome.Failed($"the broker refused it: {result.ReasonCode} {result.ReasonString}".TrimEnd());
+            return result.IsSuccess ? PublishOutcome.Success : PublishOutcome.Failed($"the broker refused it: {result.Code} {result.ReasonString}".TrimEnd());
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -199,7 +239,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
             return;
         }
 
-        _leaving = true;
+        MoveTo(ConnectionState.Stopping);
         using var deadline = new Deadline(_options.OperationTimeout, _timeProvider, cancellationToken);
         try
         {
@@ -208,8 +248,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
                 await _client.PublishAsync(Status(_availability.Offline), deadline.Token).ConfigureAwait(false);
             }
 
-            var options = new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build();
-            await _client.DisconnectAsync(options, deadline.Token).ConfigureAwait(false);
+            await _client.DisconnectAsync(deadline.Token).ConfigureAwait(false);
             Log.Left(_logger, Broker);
         }
         catch (Exception ex) when (ex is OperationCanceledException or MqttCommunicationException)
@@ -228,6 +267,36 @@ public sealed partial class MqttConnection : IAsyncDisposable
 
     private static TaskCompletionSource NewIfDone(TaskCompletionSource source) =>
         source.Task.IsCompleted ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : source;
+
+    /// <summary>
+    /// The one place the state moves. Connected opens the way for publishers; Unhealthy and a drop wake the
+    /// supervisor; Stopping is final, so the goodbye's own disconnect is not reported as a drop.
+    /// </summary>
+    private void MoveTo(ConnectionState next)
+    {
+        lock (_stateLock)
+        {
+            if (_state == ConnectionState.Stopping || (next == ConnectionState.Unhealthy && _state != ConnectionState.Connected))
+            {
+                return;
+            }
+
+            _state = next;
+            switch (next)
+            {
+                case ConnectionState.Connected:
+                    _troubled = NewIfDone(_troubled);
+                    _connected.TrySetResult();
+                    break;
+                case ConnectionState.Connecting:
+                    _connected = NewIfDone(_connected);
+                    break;
+                case ConnectionState.Unhealthy:
+                    _troubled.TrySetResult();
+                    break;
+            }
+        }
+    }
 
     private MqttClientOptions BuildClientOptions()
     {
@@ -259,16 +328,14 @@ public sealed partial class MqttConnection : IAsyncDisposable
 
         foreach (string filter in filters)
         {
-            var options = new MqttClientSubscribeOptionsBuilder().WithTopicFilter(filter, MqttQualityOfServiceLevel.AtLeastOnce).Build();
-            var result = await WithTimeout("subscribe", ct => _client.SubscribeAsync(options, ct), cancellationToken).ConfigureAwait(false);
-            var (code, granted) = SubscribeResults.First(result);
-            if (granted)
+            var result = await WithTimeout("subscribe", ct => _client.SubscribeAsync(filter, ct), cancellationToken).ConfigureAwait(false);
+            if (result.Granted)
             {
-                Log.Subscribed(_logger, filter, code);
+                Log.Subscribed(_logger, filter, result.Code);
             }
             else
             {
-                Log.SubscriptionRefused(_logger, filter, code);
+                Log.SubscriptionRefused(_logger, filter, result.Code);
             }
         }
     }
@@ -286,35 +353,41 @@ public sealed partial class MqttConnection : IAsyncDisposable
         }
     }
 
-    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
+    private Task OnDisconnectedAsync(BrokerDisconnected e)
     {
-        _connected = NewIfDone(_connected);
-
         // Raised for failed connect attempts too (the supervisor reports those), and for our own goodbye (DisconnectAsync does).
-        if (e.ClientWasConnected && !_leaving)
+        if (e.ClientWasConnected && State != ConnectionState.Stopping)
         {
             Log.Disconnected(_logger, Broker, e.Reason, e.ReasonString ?? e.Exception?.Message ?? string.Empty);
         }
 
-        _disconnected.TrySetResult();
+        lock (_stateLock)
+        {
+            if (_state != ConnectionState.Stopping)
+            {
+                _state = ConnectionState.Connecting;
+                _connected = NewIfDone(_connected);
+                _troubled.TrySetResult();
+            }
+        }
+
         return Task.CompletedTask;
     }
 
     // Never throws: a throwing handler leaves a QoS 1 message unacknowledged, and the broker sends it again forever.
-    private Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs e)
+    private Task OnMessageReceivedAsync(string topic, ReadOnlySequence<byte> payload)
     {
         try
         {
-            var payload = e.ApplicationMessage.Payload;
             if (payload.Length > _maxIncomingBytes)
             {
                 long oversized = Interlocked.Increment(ref _oversizedMessages);
                 if (oversized == 1 || oversized % 1000 == 0)
                 {
-                    Log.ReceivedOversized(_logger, e.ApplicationMessage.Topic, payload.Length, _maxIncomingBytes, oversized);
+                    Log.ReceivedOversized(_logger, topic, payload.Length, _maxIncomingBytes, oversized);
                 }
             }
-            else if (!_received.Writer.TryWrite(new ReceivedMessage(e.ApplicationMessage.Topic, payload.ToArray())))
+            else if (!_received.Writer.TryWrite(new ReceivedMessage(topic, payload.ToArray())))
             {
                 long dropped = Interlocked.Increment(ref _droppedMessages);
                 if (dropped == 1 || dropped % 1000 == 0)
@@ -327,7 +400,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Log.ReceiveFailed(_logger, e.ApplicationMessage.Topic, ex.Message);
+            Log.ReceiveFailed(_logger, topic, ex.Message);
         }
 
         return Task.CompletedTask;

@@ -58,7 +58,7 @@ internal static class OnceCommand
             var result = await probe.Client.PublishAsync(message, timeout.Token).ConfigureAwait(false);
             if (!result.IsSuccess)
             {
-                Console.Out.WriteLine(CheckLine.Bad($"the broker refused the publish: {result.ReasonCode}", "check the broker's ACL for this topic").ToString());
+                Console.Out.WriteLine(CheckLine.Bad($"the broker refused the publish: {result.Code}", "check the broker's ACL for this topic").ToString());
                 return ExitCodes.Unavailable;
             }
         }

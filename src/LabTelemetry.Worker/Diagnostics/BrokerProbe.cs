@@ -13,11 +13,11 @@ namespace LabTelemetry.Worker.Diagnostics;
 internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, string suffix) : IDisposable
 {
     private static readonly TimeSpan TcpTimeout = TimeSpan.FromSeconds(3);
-    private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
+    private readonly MqttNetBrokerClient _client = new();
 
     public string Broker => $"{options.Host}:{options.Port}";
 
-    public IMqttClient Client => _client;
+    public IBrokerClient Client => _client;
 
     public async Task<CheckLine> TcpAsync()
     {
@@ -68,11 +68,10 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
         using var timeout = new CancellationTokenSource(Min(options.OperationTimeout, TimeSpan.FromSeconds(5)));
         try
         {
-            var result = await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(topicFilter, MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build(), timeout.Token).ConfigureAwait(false);
-            var (code, granted) = SubscribeResults.First(result);
-            return granted
-                ? CheckLine.Good($"subscription to {topicFilter} granted ({code})")
-                : CheckLine.Bad($"subscription to {topicFilter} refused ({code})", "the broker's ACL does not let this user read it; ask the course, or check Results:Topic");
+            var result = await _client.SubscribeAsync(topicFilter, timeout.Token).ConfigureAwait(false);
+            return result.Granted
+                ? CheckLine.Good($"subscription to {topicFilter} granted ({result.Code})")
+                : CheckLine.Bad($"subscription to {topicFilter} refused ({result.Code})", "the broker's ACL does not let this user read it; ask the course, or check Results:Topic");
         }
         catch (Exception ex) when (ex is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
         {
@@ -84,7 +83,7 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
     {
         if (_client.IsConnected)
         {
-            _client.TryDisconnectAsync().GetAwaiter().GetResult();
+            _client.AbandonAsync().GetAwaiter().GetResult();
         }
 
         _client.Dispose();

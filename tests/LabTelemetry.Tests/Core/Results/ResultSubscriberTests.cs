@@ -15,6 +15,7 @@ public sealed class ResultSubscriberTests : IAsyncDisposable
 {
     private readonly FakeLogger<ResultSubscriber> _logger = new();
     private readonly MqttConnection _connection = new(
+        new FakeBrokerClient(),
         Options.Create(new MqttOptions()), Options.Create(new AvailabilityOptions()), TestDevice.Pi, TimeProvider.System, new FakeLogger<MqttConnection>());
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
