@@ -1,24 +1,71 @@
 using System.Net.Sockets;
-using MQTTnet.Adapter;
+using System.Security.Authentication;
+using MQTTnet;
+using MQTTnet.Exceptions;
 
 namespace LabTelemetry.Core.Mqtt;
 
-/// <summary>Says why a connect failed in words a person can act on, instead of MQTTnet's wrapper messages.</summary>
+/// <summary>
+/// Why a connect failed, told apart and said in words a person can act on, blaming only what is known:
+/// no TCP, no answer to CONNECT in time, the connection closed before any CONNACK, or a CONNACK that refuses.
+/// </summary>
 public static class ConnectProblem
 {
-    public static string Describe(Exception exception) => exception switch
+    /// <summary>
+    /// Sends CONNECT and waits for the CONNACK at most <paramref name="timeout"/>. MQTTnet reports a CONNECT that
+    /// timed out and one the server closed alike ("Connection closed"), so the deadline tells which it was.
+    /// </summary>
+    public static async Task<ConnectAnswer> ConnectAsync(IBrokerClient client, MqttClientOptions options, string broker, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        ConnectRefusedException e => $"{e.Message} (check Mqtt:Username, Mqtt:Password and Mqtt:ClientId)",
-        MqttConnectingFailedException e => $"{e.Message} (check Mqtt:Username, Mqtt:Password and Mqtt:ClientId)",
-        TimeoutException e => e.Message,
+        using var expiry = new CancellationTokenSource(timeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
+        ConnectAnswer answer;
+        try
+        {
+            answer = await client.ConnectAsync(options, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && expiry.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{broker} accepted the TCP connection but sent no CONNACK within {timeout.TotalSeconds:0.##} s (Mqtt:OperationTimeout)", ex);
+        }
+        catch (MqttCommunicationException ex) when (ex.InnerException is not (SocketException or AuthenticationException) && ex is not MqttCommunicationTimedOutException)
+        {
+            throw new ConnectClosedException(broker, ex);
+        }
+
+        return answer.Code == MqttClientConnectResultCode.Success ? answer : throw new ConnectRefusedException(answer.Code, answer.ReasonString);
+    }
+
+    /// <summary>One line: what happened, and in parentheses what to check.</summary>
+    public static string Describe(Exception exception) => Explain(exception) is (var what, { } fix) ? $"{what} ({fix})" : Explain(exception).What;
+
+    /// <summary>What happened, and what to check (<see langword="null"/> when nothing better than the message is known).</summary>
+    public static (string What, string? Fix) Explain(Exception exception) => exception switch
+    {
+        ConnectRefusedException e => (e.Message, Hint(e.Code)),
+        ConnectClosedException e => (e.Message, "is it an MQTT broker? check Mqtt:Port; a TLS port needs Mqtt:UseTls=true"),
+        TimeoutException e => (e.Message, "a stalled broker, a dying link, or not an MQTT port: check Mqtt:Port and Mqtt:UseTls"),
+        _ when Innermost<AuthenticationException>(exception) is { } tls => ($"TLS handshake failed: {tls.Message}", "check Mqtt:UseTls, Mqtt:CaFile and the broker's certificate"),
         _ when Innermost<SocketException>(exception) is { } socket => socket.SocketErrorCode switch
         {
-            SocketError.ConnectionRefused => "connection refused: no broker listens there (check Mqtt:Host and Mqtt:Port)",
-            SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData => "host name not found (check Mqtt:Host and the network)",
-            SocketError.NetworkUnreachable or SocketError.HostUnreachable => "network unreachable (is Wi-Fi connected?)",
-            _ => socket.Message,
+            SocketError.ConnectionRefused => ("connection refused: no broker listens there", "check Mqtt:Host and Mqtt:Port"),
+            SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData => ("host name not found", "check Mqtt:Host and the network"),
+            SocketError.NetworkUnreachable or SocketError.HostUnreachable => ("network unreachable", "is Wi-Fi connected?"),
+            SocketError.TimedOut => ("no answer to the TCP connect", "check Mqtt:Host, the network, a firewall"),
+            _ => (socket.Message, null),
         },
-        _ => (exception.InnerException ?? exception).Message,
+        _ => ((exception.InnerException ?? exception).Message, null),
+    };
+
+    private static string Hint(MqttClientConnectResultCode code) => code switch
+    {
+        MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized => "check Mqtt:Username and Mqtt:Password, in /etc/labtelemetry/env on the Pi",
+        MqttClientConnectResultCode.ClientIdentifierNotValid => "check Mqtt:ClientId",
+        MqttClientConnectResultCode.UnsupportedProtocolVersion => "set Mqtt:ProtocolVersion to 3.1.1",
+        MqttClientConnectResultCode.ServerUnavailable or MqttClientConnectResultCode.ServerBusy or MqttClientConnectResultCode.QuotaExceeded or MqttClientConnectResultCode.ConnectionRateExceeded => "the broker is overloaded; we retry with backoff",
+        MqttClientConnectResultCode.Banned => "the broker banned this client; ask its operator",
+        MqttClientConnectResultCode.UseAnotherServer or MqttClientConnectResultCode.ServerMoved => "the broker points elsewhere; check Mqtt:Host",
+        _ => "the broker's log says more",
     };
 
     private static T? Innermost<T>(Exception exception)
@@ -33,3 +80,14 @@ public static class ConnectProblem
         return found;
     }
 }
+
+/// <summary>The broker answered the CONNECT with a refusal (bad credentials, not authorised, banned client id…).</summary>
+public sealed class ConnectRefusedException(MqttClientConnectResultCode code, string? reason)
+    : Exception($"the broker refused the connection: {code}{(string.IsNullOrEmpty(reason) ? string.Empty : $" ({reason})")}")
+{
+    public MqttClientConnectResultCode Code { get; } = code;
+}
+
+/// <summary>The server closed the connection after our CONNECT without sending a CONNACK.</summary>
+public sealed class ConnectClosedException(string broker, Exception inner)
+    : Exception($"{broker} closed the connection without answering the MQTT CONNECT", inner);

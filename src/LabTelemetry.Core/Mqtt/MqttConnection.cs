@@ -110,8 +110,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
 
         MoveTo(ConnectionState.Connecting);
         var clientOptions = BuildClientOptions();
-        var result = await WithTimeout("connect", ct => _client.ConnectAsync(clientOptions, ct), cancellationToken).ConfigureAwait(false);
-        ConnectRefusedException.ThrowIfRefused(result);
+        var result = await ConnectProblem.ConnectAsync(_client, clientOptions, Broker, _options.OperationTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
 
         // A broker that kept our session also kept our subscriptions; one that did not needs them again.
         if (!result.SessionPresent)

@@ -45,21 +45,16 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
         clientOptions.ClientId += suffix;
         clientOptions.CleanSession = true;
         clientOptions.SessionExpiryInterval = 0;
-        using var timeout = new CancellationTokenSource(Min(options.OperationTimeout, TimeSpan.FromSeconds(5)));
         try
         {
-            ConnectRefusedException.ThrowIfRefused(await _client.ConnectAsync(clientOptions, timeout.Token).ConfigureAwait(false));
+            await ConnectProblem.ConnectAsync(_client, clientOptions, Broker, Min(options.OperationTimeout, TimeSpan.FromSeconds(5)), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
             string login = string.IsNullOrEmpty(options.Username) ? "anonymous" : $"as {options.Username}";
             return CheckLine.Good($"MQTT connect accepted (MQTT {options.ProtocolVersion}, {login}{(options.UseTls ? ", TLS" : string.Empty)})");
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is ConnectRefusedException or ConnectClosedException or TimeoutException or MQTTnet.Exceptions.MqttCommunicationException or System.Security.Authentication.AuthenticationException)
         {
-            return CheckLine.Bad("MQTT connect not answered in time", options.UseTls ? "is the port a TLS port? check Mqtt:UseTls and Mqtt:Port" : "is this an MQTT broker? check Mqtt:Port; a TLS-only broker needs Mqtt:UseTls=true");
-        }
-        catch (Exception ex) when (ex is ConnectRefusedException or MQTTnet.Adapter.MqttConnectingFailedException or MQTTnet.Exceptions.MqttCommunicationException or System.Security.Authentication.AuthenticationException)
-        {
-            string problem = ex.InnerException is System.Security.Authentication.AuthenticationException tls ? $"TLS: {tls.Message}" : ConnectProblem.Describe(ex);
-            return CheckLine.Bad($"MQTT connect refused: {problem}", "check Mqtt:Username and Mqtt:Password (in /etc/labtelemetry/env), Mqtt:UseTls and Mqtt:CaFile");
+            var (what, fix) = ConnectProblem.Explain(ex);
+            return CheckLine.Bad($"MQTT connect failed: {what}", fix ?? "see the broker's log");
         }
     }
 

@@ -67,7 +67,7 @@ public sealed class CommandTests
         await using (var anonymous = WorkerProcess.Start(["check", .. On(broker)]))
         {
             Assert.Equal(1, await anonymous.ExitCodeAsync(Within));
-            Assert.Contains("✗ MQTT connect refused:", anonymous.Output, StringComparison.Ordinal);
+            Assert.Contains("✗ MQTT connect failed: the broker refused the connection: NotAuthorized", anonymous.Output, StringComparison.Ordinal);
             Assert.Contains("check Mqtt:Username and Mqtt:Password", anonymous.Output, StringComparison.Ordinal);
         }
 
@@ -123,7 +123,7 @@ public sealed class CommandTests
         await using var worker = WorkerProcess.Start(["once", .. On(broker)]);
 
         Assert.Equal(69, await worker.ExitCodeAsync(Within));
-        Assert.Contains("✗ MQTT connect refused: connection refused", worker.Output, StringComparison.Ordinal);
+        Assert.Contains("✗ MQTT connect failed: connection refused: no broker listens there — check Mqtt:Host and Mqtt:Port", worker.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using LabTelemetry.Core.Mqtt;
-using MQTTnet.Adapter;
 using MQTTnet.Exceptions;
 
 namespace LabTelemetry.Tests.Core.Mqtt;
@@ -23,16 +22,31 @@ public class ConnectProblemTests
         Assert.Contains("Wi-Fi", ConnectProblem.Describe(Wrapped(SocketError.NetworkUnreachable)), StringComparison.Ordinal);
 
     [Fact]
-    public void Describe_BrokerRefusedTheConnect_PointsAtTheCredentials() =>
-        Assert.Contains("Mqtt:Username", ConnectProblem.Describe(new MqttConnectingFailedException("Connecting with MQTT server failed (NotAuthorized).", null)), StringComparison.Ordinal);
+    public void Describe_Timeout_DoesNotBlameTheCredentials()
+    {
+        string line = ConnectProblem.Describe(new TimeoutException("127.0.0.1:1883 accepted the TCP connection but sent no CONNACK within 10 s (Mqtt:OperationTimeout)"));
+
+        Assert.StartsWith("127.0.0.1:1883 accepted the TCP connection but sent no CONNACK within 10 s", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Password", line, StringComparison.Ordinal);
+    }
 
     [Fact]
-    public void Describe_Timeout_KeepsItsMessage() =>
-        Assert.Equal("no answer", ConnectProblem.Describe(new TimeoutException("no answer")));
+    public void Describe_ClosedBeforeConnack_AsksWhetherItIsABroker_NotForCredentials()
+    {
+        string line = ConnectProblem.Describe(new ConnectClosedException("127.0.0.1:1883", new MqttCommunicationException("Connection closed.")));
+
+        Assert.Equal("127.0.0.1:1883 closed the connection without answering the MQTT CONNECT (is it an MQTT broker? check Mqtt:Port; a TLS port needs Mqtt:UseTls=true)", line);
+    }
 
     [Fact]
-    public void Describe_Refusal_SaysTheCodeAndPointsAtTheCredentials() =>
+    public void Describe_NotAuthorized_SaysTheCodeAndPointsAtTheCredentials() =>
         Assert.Equal(
-            "the broker refused the connection: NotAuthorized (check Mqtt:Username, Mqtt:Password and Mqtt:ClientId)",
+            "the broker refused the connection: NotAuthorized (check Mqtt:Username and Mqtt:Password, in /etc/labtelemetry/env on the Pi)",
             ConnectProblem.Describe(new ConnectRefusedException(MQTTnet.MqttClientConnectResultCode.NotAuthorized, null)));
+
+    [Fact]
+    public void Describe_ClientIdRefused_PointsAtTheClientId_NotThePassword() =>
+        Assert.Equal(
+            "the broker refused the connection: ClientIdentifierNotValid (check Mqtt:ClientId)",
+            ConnectProblem.Describe(new ConnectRefusedException(MQTTnet.MqttClientConnectResultCode.ClientIdentifierNotValid, null)));
 }
