@@ -39,6 +39,11 @@ internal sealed partial class ConnectionSupervisor(
     {
         if (await connection.IsAliveAsync(cancellationToken).ConfigureAwait(false))
         {
+            if (connection.HasMissingSubscriptions)
+            {
+                await connection.RetryMissingSubscriptionsAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 

@@ -32,6 +32,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
     private readonly ILogger<MqttConnection> _logger;
     private readonly IBrokerClient _client;
     private readonly List<string> _subscriptions = [];
+    private readonly Dictionary<string, string> _notSubscribed = new(StringComparer.Ordinal);
     private readonly Channel<ReceivedMessage> _received = Channel.CreateBounded<ReceivedMessage>(
         new BoundedChannelOptions(ReceivedCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
@@ -112,11 +113,9 @@ public sealed partial class MqttConnection : IAsyncDisposable
         var clientOptions = BuildClientOptions();
         var result = await ConnectProblem.ConnectAsync(_client, clientOptions, Broker, _options.OperationTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
 
-        // A broker that kept our session also kept our subscriptions; one that did not needs them again.
-        if (!result.SessionPresent)
-        {
-            await SubscribeAllAsync(cancellationToken).ConfigureAwait(false);
-        }
+        // On every connect, even when the broker kept our session: a SUBSCRIBE that failed or was refused last
+        // time, or a changed Results:Topic, would otherwise never be subscribed again.
+        await SubscribeAsync(AllFilters(), cancellationToken).ConfigureAwait(false);
 
         if (_statusTopic is not null)
         {
@@ -317,24 +316,76 @@ public sealed partial class MqttConnection : IAsyncDisposable
         .WithRetainFlag(true)
         .Build();
 
-    private async Task SubscribeAllAsync(CancellationToken cancellationToken)
+    /// <summary>Gets a value indicating whether a subscription was refused or not answered; the supervisor retries it at its pace.</summary>
+    public bool HasMissingSubscriptions
     {
-        string[] filters;
+        get
+        {
+            lock (_subscriptions)
+            {
+                return _notSubscribed.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>Subscribes again what the broker refused or did not answer.</summary>
+    public Task RetryMissingSubscriptionsAsync(CancellationToken cancellationToken)
+    {
+        string[] missing;
         lock (_subscriptions)
         {
-            filters = [.. _subscriptions];
+            missing = [.. _notSubscribed.Keys];
         }
 
+        return SubscribeAsync(missing, cancellationToken);
+    }
+
+    private string[] AllFilters()
+    {
+        lock (_subscriptions)
+        {
+            return [.. _subscriptions];
+        }
+    }
+
+    // A refusal or a timeout does not fail the connect: readings can still go out. Each is said once when it
+    // starts (or changes), and once when the subscription is granted again.
+    private async Task SubscribeAsync(string[] filters, CancellationToken cancellationToken)
+    {
         foreach (string filter in filters)
         {
-            var result = await WithTimeout("subscribe", ct => _client.SubscribeAsync(filter, ct), cancellationToken).ConfigureAwait(false);
-            if (result.Granted)
+            string problem;
+            try
             {
-                Log.Subscribed(_logger, filter, result.Code);
+                var result = await WithTimeout("subscribe", ct => _client.SubscribeAsync(filter, ct), cancellationToken).ConfigureAwait(false);
+                if (result.Granted)
+                {
+                    Log.Subscribed(_logger, filter, result.Code);
+                    lock (_subscriptions)
+                    {
+                        _notSubscribed.Remove(filter);
+                    }
+
+                    continue;
+                }
+
+                problem = $"the broker refused it ({result.Code}): check the broker's ACL for this user and Results:Topic";
             }
-            else
+            catch (TimeoutException ex)
             {
-                Log.SubscriptionRefused(_logger, filter, result.Code);
+                problem = ex.Message;
+            }
+
+            bool news;
+            lock (_subscriptions)
+            {
+                news = !_notSubscribed.TryGetValue(filter, out string? before) || before != problem;
+                _notSubscribed[filter] = problem;
+            }
+
+            if (news)
+            {
+                Log.NotSubscribed(_logger, filter, problem);
             }
         }
     }
@@ -422,8 +473,8 @@ public sealed partial class MqttConnection : IAsyncDisposable
         [LoggerMessage(Level = LogLevel.Information, Message = "Subscribed to {TopicFilter} ({Granted})")]
         public static partial void Subscribed(ILogger logger, string topicFilter, MqttClientSubscribeResultCode granted);
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "The broker refused the subscription to {TopicFilter}: {Code}; check the broker's ACL for this user")]
-        public static partial void SubscriptionRefused(ILogger logger, string topicFilter, MqttClientSubscribeResultCode code);
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Not subscribed to {TopicFilter}: {Problem}; RESULT messages do not reach us until it works, tried again at every health check")]
+        public static partial void NotSubscribed(ILogger logger, string topicFilter, string problem);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Received messages arrive faster than they are logged; {Dropped} dropped so far")]
         public static partial void ReceivedDropped(ILogger logger, long dropped);

@@ -91,4 +91,46 @@ public sealed class ConnectionSupervisorTests : IAsyncDisposable
         Assert.False(_rig.Broker.IsConnected);
         Assert.DoesNotContain(_rig.ConnectionLog.Collector.GetSnapshot(), r => r.Message.StartsWith("Disconnected from", StringComparison.Ordinal) && r.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
     }
+
+    [Fact]
+    public async Task EveryConnect_Subscribes_EvenWhenTheBrokerKeptTheSession()
+    {
+        _rig.Connection.Subscribe("RESULT/#");
+        _rig.Broker.ConnectAnswer = _ => new(MqttClientConnectResultCode.Success, SessionPresent: true);
+        await _rig.StartConnectedAsync();
+
+        await _rig.Broker.DropAsync(new BrokerDisconnected(true, MqttClientDisconnectReason.ServerShuttingDown));
+        Assert.True(await Eventually.TrueAsync(() => _rig.Broker.Connects == 2 && _rig.Connection.State == ConnectionState.Connected));
+
+        Assert.Equal(["RESULT/#", "RESULT/#"], _rig.Broker.Subscribed);
+    }
+
+    [Fact]
+    public async Task RefusedSubscription_IsAWarningOnce_RetriedAtTheHealthCheckPace_UntilGranted()
+    {
+        _rig.Connection.Subscribe("RESULT/#");
+        bool allowed = false;
+        _rig.Broker.SubscribeAnswer = _ => new(Volatile.Read(ref allowed) ? MqttClientSubscribeResultCode.GrantedQoS1 : MqttClientSubscribeResultCode.NotAuthorized);
+        await _rig.StartConnectedAsync();
+
+        for (int i = 1; i <= 3; i++)
+        {
+            await _rig.AdvanceAsync(Interval);
+            int expected = i + 1;
+            Assert.True(await Eventually.TrueAsync(() => _rig.Broker.Subscribed.Count == expected), $"{_rig.Broker.Subscribed.Count} subscribes after {i} intervals");
+        }
+
+        Volatile.Write(ref allowed, true);
+        await _rig.AdvanceAsync(Interval);
+        Assert.True(await Eventually.TrueAsync(() => !_rig.Connection.HasMissingSubscriptions));
+        await _rig.AdvanceAsync(Interval);
+        await Task.Delay(200);
+
+        Assert.Equal(5, _rig.Broker.Subscribed.Count);
+        var log = _rig.ConnectionLog.Collector.GetSnapshot();
+        var warning = Assert.Single(log, r => r.Message.StartsWith("Not subscribed to RESULT/#", StringComparison.Ordinal));
+        Assert.Contains("NotAuthorized", warning.Message, StringComparison.Ordinal);
+        Assert.Single(log, r => r.Message.StartsWith("Subscribed to RESULT/#", StringComparison.Ordinal));
+        Assert.Equal(1, _rig.Broker.Connects);
+    }
 }
