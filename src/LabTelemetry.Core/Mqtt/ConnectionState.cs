@@ -15,3 +15,6 @@ public enum ConnectionState
     /// <summary>Saying goodbye; final.</summary>
     Stopping,
 }
+
+/// <summary>How a connection ended: the broker's reason (MQTT 5) and how long it had lasted, on the monotonic clock.</summary>
+public sealed record ConnectionDrop(MQTTnet.MqttClientDisconnectReason Reason, TimeSpan Lasted);

@@ -40,6 +40,8 @@ public sealed partial class MqttConnection : IAsyncDisposable
     private ConnectionState _state = ConnectionState.Connecting;
     private TaskCompletionSource _troubled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _connectedAt;
+    private ConnectionDrop? _lastDrop;
     private int _maxIncomingBytes = int.MaxValue;
     private long _droppedMessages;
     private long _oversizedMessages;
@@ -124,6 +126,17 @@ public sealed partial class MqttConnection : IAsyncDisposable
 
         Log.Connected(_logger, Broker, ClientId, result.SessionPresent);
         MoveTo(ConnectionState.Connected);
+    }
+
+    /// <summary>Returns how the last connection ended (once; <see langword="null"/> when none ended since).</summary>
+    public ConnectionDrop? TakeLastDrop()
+    {
+        lock (_stateLock)
+        {
+            var drop = _lastDrop;
+            _lastDrop = null;
+            return drop;
+        }
     }
 
     /// <summary>Completes once the connection is up (at once when it already is).</summary>
@@ -283,6 +296,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
             switch (next)
             {
                 case ConnectionState.Connected:
+                    _connectedAt = _timeProvider.GetTimestamp();
                     _troubled = NewIfDone(_troubled);
                     _connected.TrySetResult();
                     break;
@@ -413,6 +427,11 @@ public sealed partial class MqttConnection : IAsyncDisposable
 
         lock (_stateLock)
         {
+            if (_state is ConnectionState.Connected or ConnectionState.Unhealthy)
+            {
+                _lastDrop = new ConnectionDrop(e.Reason, _timeProvider.GetElapsedTime(_connectedAt));
+            }
+
             if (_state != ConnectionState.Stopping)
             {
                 _state = ConnectionState.Connecting;

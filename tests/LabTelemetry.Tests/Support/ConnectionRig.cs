@@ -28,7 +28,7 @@ internal sealed class ConnectionRig : IAsyncDisposable
                 return default;
             });
         });
-        Supervisor = new ConnectionSupervisor(Connection, pipelines, Microsoft.Extensions.Options.Options.Create(Options), new Liveness(Time), SupervisorLog);
+        Supervisor = new ConnectionSupervisor(Connection, pipelines, Microsoft.Extensions.Options.Options.Create(Options), new Liveness(Time), Time, SupervisorLog);
     }
 
     private int _retries;

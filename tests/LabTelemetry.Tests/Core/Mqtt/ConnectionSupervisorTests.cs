@@ -13,6 +13,15 @@ public sealed class ConnectionSupervisorTests : IAsyncDisposable
 
     private TimeSpan Interval => _rig.Options.HealthCheckInterval;
 
+    /// <summary>Lets the connection last longer than <see cref="ConnectionSupervisor.StableConnection"/>, so a drop after it is not short-lived.</summary>
+    private async Task StayConnectedAsync()
+    {
+        for (var lasted = TimeSpan.Zero; lasted <= ConnectionSupervisor.StableConnection; lasted += Interval)
+        {
+            await _rig.AdvanceAsync(Interval);
+        }
+    }
+
     [Fact]
     public async Task Healthy_PingsOncePerHealthCheckInterval()
     {
@@ -51,6 +60,7 @@ public sealed class ConnectionSupervisorTests : IAsyncDisposable
     public async Task WhenTheLinkDrops_ReconnectsAtOnce_AndSaysSoOnce()
     {
         await _rig.StartConnectedAsync();
+        await StayConnectedAsync();
 
         await _rig.Broker.DropAsync(new BrokerDisconnected(true, MqttClientDisconnectReason.ServerShuttingDown));
 
@@ -98,6 +108,7 @@ public sealed class ConnectionSupervisorTests : IAsyncDisposable
         _rig.Connection.Subscribe("RESULT/#");
         _rig.Broker.ConnectAnswer = _ => new(MqttClientConnectResultCode.Success, SessionPresent: true);
         await _rig.StartConnectedAsync();
+        await StayConnectedAsync();
 
         await _rig.Broker.DropAsync(new BrokerDisconnected(true, MqttClientDisconnectReason.ServerShuttingDown));
         Assert.True(await Eventually.TrueAsync(() => _rig.Broker.Connects == 2 && _rig.Connection.State == ConnectionState.Connected));
@@ -133,4 +144,62 @@ public sealed class ConnectionSupervisorTests : IAsyncDisposable
         Assert.Single(log, r => r.Message.StartsWith("Subscribed to RESULT/#", StringComparison.Ordinal));
         Assert.Equal(1, _rig.Broker.Connects);
     }
+
+    /// <summary>Plays a twin with our client id: every connection is taken over as soon as it is made, for <paramref name="seconds"/> of fake time.</summary>
+    private async Task TwinAsync(MqttClientDisconnectReason reason, int seconds)
+    {
+        await _rig.Supervisor.StartAsync(CancellationToken.None);
+        for (int t = 0; t < seconds; t++)
+        {
+            if (_rig.Connection.State == ConnectionState.Connected)
+            {
+                await _rig.Broker.DropAsync(new BrokerDisconnected(true, reason));
+            }
+
+            _rig.Time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+    }
+
+    [Fact]
+    public async Task TakenOverAgainAndAgain_BacksOffToTheCap_AndSaysOnceWhoToBlame()
+    {
+        await TwinAsync(MqttClientDisconnectReason.SessionTakenOver, seconds: 600);
+
+        // Backoff 1, 2, 4, 8, 16, then 30 s (±20 %): about 24 connects in ten minutes, not one a second.
+        Assert.InRange(_rig.Broker.Connects, 8, 30);
+        var warning = Assert.Single(_rig.SupervisorLog.Collector.GetSnapshot(), r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Contains("another client connected with our client id labtelemetry-b827eb123456", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("Mqtt:ClientId", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DroppedRightAfterEachConnect_WithoutAReason_BacksOffToo_AndWarnsAfterThreeInARow()
+    {
+        await TwinAsync(MqttClientDisconnectReason.UnspecifiedError, seconds: 600);
+
+        Assert.InRange(_rig.Broker.Connects, 8, 30);
+        var warning = Assert.Single(_rig.SupervisorLog.Collector.GetSnapshot(), r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Contains("3 times in a row", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AfterAStableConnection_ADropReconnectsAtOnce()
+    {
+        await _rig.StartConnectedAsync();
+        await StayConnectedAsync();
+
+        await _rig.Broker.DropAsync(new BrokerDisconnected(true, MqttClientDisconnectReason.ServerShuttingDown));
+
+        Assert.True(await Eventually.TrueAsync(() => _rig.Broker.Connects == 2), "a drop after 15 s of connection waits for no backoff");
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(5, 16)]
+    [InlineData(6, 30)]
+    [InlineData(60, 30)]
+    public void ShortLivedDelay_DoublesUpToTheCap(int shortLived, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), ConnectionSupervisor.ShortLivedDelay(shortLived, TimeSpan.FromSeconds(30)));
 }
