@@ -35,7 +35,11 @@ public interface IBrokerClient : IDisposable
 }
 
 /// <summary>The broker's CONNACK.</summary>
-public sealed record ConnectAnswer(MqttClientConnectResultCode Code, bool SessionPresent, string? ReasonString = null);
+/// <param name="Code">Success, or why not.</param>
+/// <param name="SessionPresent">The broker kept our session.</param>
+/// <param name="ReasonString">MQTT 5: the broker's words.</param>
+/// <param name="MaximumPacketSize">MQTT 5: the largest packet the broker takes from us; 0 when it did not say.</param>
+public sealed record ConnectAnswer(MqttClientConnectResultCode Code, bool SessionPresent, string? ReasonString = null, long MaximumPacketSize = 0);
 
 /// <summary>The broker's PUBACK or PUBCOMP (QoS 0: success as soon as it is sent).</summary>
 public sealed record PublishAnswer(bool IsSuccess, MqttClientPublishReasonCode Code, string? ReasonString = null);
@@ -69,7 +73,7 @@ public sealed class MqttNetBrokerClient : IBrokerClient
     public async Task<ConnectAnswer> ConnectAsync(MqttClientOptions options, CancellationToken cancellationToken)
     {
         var result = await _client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-        return new ConnectAnswer(result.ResultCode, result.IsSessionPresent, result.ReasonString);
+        return new ConnectAnswer(result.ResultCode, result.IsSessionPresent, result.ReasonString, result.MaximumPacketSize ?? 0);
     }
 
     public async Task<PublishAnswer> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)

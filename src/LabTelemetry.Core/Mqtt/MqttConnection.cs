@@ -41,6 +41,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
     private TaskCompletionSource _troubled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _connectedAt;
+    private long _maxOutgoingBytes;
     private ConnectionDrop? _lastDrop;
     private int _maxIncomingBytes = int.MaxValue;
     private long _droppedMessages;
@@ -114,6 +115,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
         MoveTo(ConnectionState.Connecting);
         var clientOptions = BuildClientOptions();
         var result = await ConnectProblem.ConnectAsync(_client, clientOptions, Broker, _options.OperationTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _maxOutgoingBytes, result.MaximumPacketSize);
 
         // On every connect, even when the broker kept our session: a SUBSCRIBE that failed or was refused last
         // time, or a changed Results:Topic, would otherwise never be subscribed again.
@@ -207,7 +209,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
     {
         if (!_client.IsConnected)
         {
-            return PublishOutcome.Failed($"not connected to {Broker}");
+            return PublishOutcome.Unanswered($"not connected to {Broker}");
         }
 
         var builder = new MqttApplicationMessageBuilder()
@@ -225,20 +227,32 @@ public sealed partial class MqttConnection : IAsyncDisposable
             builder = builder.WithUserProperty("sequence", Utf8(number.ToString(CultureInfo.InvariantCulture)));
         }
 
+        var message = builder.Build();
+
+        // MQTT 5 brokers say in the CONNACK how large a packet they take; a larger one would only get us disconnected.
+        if (Volatile.Read(ref _maxOutgoingBytes) is > 0 and var max && PacketSize(message) is var size && size > max)
+        {
+            return new PublishOutcome(PublishVerdict.Rejected, $"the publish to {topic} would be a {size}-byte packet, more than the {max} bytes {Broker} accepts (its max_packet_size)");
+        }
+
         try
         {
             // MQTTnet waits for a PUBACK forever unless told otherwise.
             using var deadline = new Deadline(timeout, _timeProvider, cancellationToken);
-            var result = await _client.PublishAsync(builder.Build(), deadline.Token).ConfigureAwait(false);
-            return result.IsSuccess ? PublishOutcome.Success : PublishOutcome.Failed($"the broker refused it: {result.Code} {result.ReasonString}".TrimEnd());
+            var result = await _client.PublishAsync(message, deadline.Token).ConfigureAwait(false);
+            return result.IsSuccess ? PublishOutcome.Success : PublishOutcome.FromRefusal(topic, result.Code, result.ReasonString);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return PublishOutcome.Failed($"no acknowledgement within {timeout.TotalSeconds:0.##} s");
+            return PublishOutcome.Unanswered($"no acknowledgement from {Broker} within {timeout.TotalSeconds:0.##} s");
+        }
+        catch (MqttClientUnexpectedDisconnectReceivedException ex) when (ex.ReasonCode == MqttDisconnectReasonCode.PacketTooLarge)
+        {
+            return new PublishOutcome(PublishVerdict.Rejected, $"{Broker} disconnected us for the publish to {topic}: larger than it accepts (its max_packet_size)", LinkDropped: true);
         }
         catch (Exception ex) when (ex is MqttCommunicationException or InvalidOperationException)
         {
-            return PublishOutcome.Failed(ex.Message);
+            return PublishOutcome.Unanswered(ex.Message, linkDropped: !_client.IsConnected);
         }
     }
 
@@ -275,6 +289,11 @@ public sealed partial class MqttConnection : IAsyncDisposable
     }
 
     private static ReadOnlyMemory<byte> Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+
+    // An upper bound of the PUBLISH packet: fixed header (at most 5 bytes), topic, packet id, properties, payload.
+    private static long PacketSize(MqttApplicationMessage message) =>
+        5 + 2 + System.Text.Encoding.UTF8.GetByteCount(message.Topic) + 2 + message.Payload.Length + 4
+        + (message.UserProperties?.Sum(p => 5 + System.Text.Encoding.UTF8.GetByteCount(p.Name) + p.ValueBuffer.Length) ?? 0);
 
     private static TaskCompletionSource NewIfDone(TaskCompletionSource source) =>
         source.Task.IsCompleted ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : source;

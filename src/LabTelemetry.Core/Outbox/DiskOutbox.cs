@@ -14,6 +14,7 @@ public sealed partial class DiskOutbox
 {
     private const string Extension = ".msg";
     private const string Unfinished = ".tmp";
+    private const string RejectedDirectory = "rejected";
 
     private readonly OutboxOptions _options;
     private readonly ILogger<DiskOutbox> _logger;
@@ -25,6 +26,7 @@ public sealed partial class DiskOutbox
     private OutboxMessage? _head;
     private long _lastSequence;
     private long _dropped;
+    private long _setAside;
 
     public DiskOutbox(IOptions<OutboxOptions> options, ILogger<DiskOutbox> logger)
     {
@@ -156,6 +158,36 @@ public sealed partial class DiskOutbox
             {
                 return message;
             }
+        }
+    }
+
+    /// <summary>Gets how many readings were set aside because the broker will never take them.</summary>
+    public long SetAsideCount => Interlocked.Read(ref _setAside);
+
+    /// <summary>
+    /// The broker will never take this reading (too large, invalid topic): move it out of the way of the rest, into
+    /// <c>rejected/</c> where a person can see it. Returns where it is kept, or <see langword="null"/> when it could not be moved.
+    /// </summary>
+    public string? SetAside(long sequence)
+    {
+        lock (_gate)
+        {
+            _waiting.Remove(sequence);
+            _head = _head?.Sequence == sequence ? null : _head;
+        }
+
+        Interlocked.Increment(ref _setAside);
+        string target = Path.Combine(Directory, RejectedDirectory, Path.GetFileName(PathOf(sequence)));
+        try
+        {
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Move(PathOf(sequence), target, overwrite: true);
+            return target;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left where it is: out of this run's way, tried (and set aside) again after a restart.
+            return null;
         }
     }
 

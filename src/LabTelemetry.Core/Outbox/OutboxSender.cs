@@ -24,8 +24,14 @@ internal sealed partial class OutboxSender(
 
     private readonly Queue<(OutboxMessage Message, Task<PublishOutcome> Outcome)> _inFlight = new();
 
+    // A reading at the head of this many connections that each died under it is taken for the cause.
+    private const int DropsBeforeSettingAside = 3;
+
     private readonly TimeSpan _timeout = mqttOptions.Value.OperationTimeout;
     private int _failures;
+    private int _refusals;
+    private long _droppedHead;
+    private int _droppedWithHead;
     private long _drainStart;
     private int _drained;
 
@@ -47,36 +53,83 @@ internal sealed partial class OutboxSender(
             Start(first, cancellationToken);
         }
 
-        while (_inFlight.Count < Window && outbox.PeekAfter(_inFlight.Last().Message.Sequence) is { } next)
+        // While the broker refuses or does not answer, one reading probes; the window opens again once it is taken.
+        int window = _failures + _refusals > 0 ? 1 : Window;
+        while (_inFlight.Count < window && outbox.PeekAfter(_inFlight.Last().Message.Sequence) is { } next)
         {
             Start(next, cancellationToken);
         }
 
         var (message, pending) = _inFlight.Dequeue();
         var outcome = await pending.ConfigureAwait(false);
-        if (!outcome.Delivered)
+        switch (outcome.Verdict)
         {
-            // What followed it is sent again from this one on, in order; the broker may see some twice (at least once).
-            foreach (var (_, later) in _inFlight)
-            {
-                await later.ConfigureAwait(false);
-            }
+            case PublishVerdict.Delivered:
+                outbox.Acknowledge(message.Sequence);
+                if (_refusals > 0)
+                {
+                    Log.AcceptedAgain(logger, message.Topic, _refusals);
+                }
 
-            _inFlight.Clear();
-            if (_failures++ == 0)
-            {
-                Log.Waiting(logger, outbox.Count, outcome.Problem ?? "unknown");
-            }
+                _failures = _refusals = _droppedWithHead = 0;
+                Report(message);
+                return true;
+            case PublishVerdict.Rejected:
+                SetAside(message, outcome.Problem!);
+                return false;
+            case PublishVerdict.Refused:
+                await SettleInFlightAsync().ConfigureAwait(false);
+                if (_refusals++ == 0)
+                {
+                    Log.Refused(logger, outcome.Problem!, outbox.Count);
+                }
 
-            connection.ReportUnhealthy();
-            await Task.Delay(RetryPause, timeProvider, cancellationToken).ConfigureAwait(false);
-            return false;
+                // The link is fine and pinging would not help: wait as a reconnect would, then try the same reading.
+                await Task.Delay(RefusedPause(_refusals), timeProvider, cancellationToken).ConfigureAwait(false);
+                return false;
+            default:
+                await SettleInFlightAsync().ConfigureAwait(false);
+                if (_failures++ == 0)
+                {
+                    Log.Waiting(logger, outbox.Count, outcome.Problem ?? "unknown");
+                }
+
+                // A 3.1.1 broker closes the connection on a packet above its max_packet_size, without a word: the
+                // same reading at the head of three connections in a row that each died under it is set aside.
+                _droppedWithHead = outcome.LinkDropped ? (_droppedHead == message.Sequence ? _droppedWithHead + 1 : 1) : 0;
+                _droppedHead = message.Sequence;
+                if (_droppedWithHead >= DropsBeforeSettingAside)
+                {
+                    SetAside(message, $"{connection.Broker} closed the connection each of the {_droppedWithHead} times this reading was sent (larger than its max_packet_size?)");
+                    return false;
+                }
+
+                connection.ReportUnhealthy();
+                await Task.Delay(RetryPause, timeProvider, cancellationToken).ConfigureAwait(false);
+                return false;
+        }
+    }
+
+    /// <summary>The pause after the <paramref name="refusals"/>-th refusal in a row: 1, 2, 4 … s, capped like reconnects.</summary>
+    internal TimeSpan RefusedPause(int refusals) =>
+        TimeSpan.FromTicks(Math.Min(mqttOptions.Value.MaxReconnectDelay.Ticks, RetryPause.Ticks << Math.Min(refusals - 1, 20)));
+
+    // What followed a failed publish is sent again from it on, in order; the broker may see some twice (at least once).
+    private async Task SettleInFlightAsync()
+    {
+        foreach (var (_, later) in _inFlight)
+        {
+            await later.ConfigureAwait(false);
         }
 
-        outbox.Acknowledge(message.Sequence);
-        _failures = 0;
-        Report(message);
-        return true;
+        _inFlight.Clear();
+    }
+
+    private void SetAside(OutboxMessage message, string problem)
+    {
+        _droppedWithHead = 0;
+        string? kept = outbox.SetAside(message.Sequence);
+        Log.SetAside(logger, problem, kept ?? "nowhere: it could not be moved", outbox.SetAsideCount);
     }
 
     private void Start(OutboxMessage message, CancellationToken cancellationToken) =>
@@ -113,6 +166,15 @@ internal sealed partial class OutboxSender(
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Readings wait in the outbox ({Waiting} so far): {Problem}")]
         public static partial void Waiting(ILogger logger, int waiting, string problem);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Readings wait in the outbox ({Waiting} so far): {Problem}; retrying with backoff, without a restart, until the broker takes them")]
+        public static partial void Refused(ILogger logger, string problem, int waiting);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "The broker takes publishes to {Topic} again, after {Refusals} refusal(s)")]
+        public static partial void AcceptedAgain(ILogger logger, string topic, int refusals);
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Set a reading aside, the broker will never take it: {Problem}. It is kept in {Path} ({Count} set aside so far); the readings after it go on")]
+        public static partial void SetAside(ILogger logger, string problem, string path, long count);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Sending {Backlog} buffered reading(s) in order")]
         public static partial void Draining(ILogger logger, int backlog);

@@ -2,6 +2,7 @@ using System.Text;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Outbox;
 using LabTelemetry.Tests.Support;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using MQTTnet;
@@ -92,5 +93,123 @@ public sealed class OutboxSenderTests : IAsyncDisposable
         Assert.Equal(["{\"temperature\": 7}"], PublishedPayloads());
         Assert.Equal(4, attempts);
         Assert.Single(_log.Collector.GetSnapshot(), r => r.Message.StartsWith("Readings wait in the outbox", StringComparison.Ordinal));
+    }
+
+    private async Task RunForAsync(TimeSpan fakeTime, Func<bool>? until = null)
+    {
+        for (var passed = TimeSpan.Zero; passed < fakeTime && until?.Invoke() != true; passed += TimeSpan.FromSeconds(1))
+        {
+            _rig.Time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
+    public async Task NotAuthorized_KeepsTheReadings_RetriesWithBackoff_WithoutPings_AndRecoversWhenTheAclIsFixed()
+    {
+        bool allowed = false;
+        int refused = 0;
+        _rig.Broker.PublishAnswer = (message, _) => Task.FromResult(message.Topic != Topic || Volatile.Read(ref allowed)
+            ? new PublishAnswer(true, MqttClientPublishReasonCode.Success)
+            : new PublishAnswer(false, MqttClientPublishReasonCode.NotAuthorized).Also(() => Interlocked.Increment(ref refused)));
+        await EnqueueAsync(1);
+        await EnqueueAsync(2);
+        await _rig.StartConnectedAsync();
+        await _sender.StartAsync(CancellationToken.None);
+
+        await RunForAsync(TimeSpan.FromSeconds(60));
+
+        // 1 + 2 + 4 + 8 + 16 + 30 s between tries: 6 or 7 refusals of the first reading in a minute, not 60.
+        Assert.InRange(Volatile.Read(ref refused), 5, 8);
+        Assert.Equal(2, _outbox.Count);
+        Assert.Equal(ConnectionState.Connected, _rig.Connection.State);
+        Assert.InRange(_rig.Broker.Pings, 0, 13); // the health checks' own pace, 60 s / 5 s, and no more
+        var warning = Assert.Single(_log.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        Assert.Contains("the broker refused the publish to DATA/b8:27:eb:12:34:56: not authorised", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("ACL", warning.Message, StringComparison.Ordinal);
+
+        Volatile.Write(ref allowed, true);
+        await RunForAsync(TimeSpan.FromSeconds(60), () => _outbox.Count == 0);
+
+        Assert.Equal(["{\"temperature\": 1}", "{\"temperature\": 2}"], PublishedPayloads());
+        Assert.Single(_log.Collector.GetSnapshot(), r => r.Message.StartsWith("The broker takes publishes to DATA/b8:27:eb:12:34:56 again", StringComparison.Ordinal));
+        Assert.Equal(1, _rig.Broker.Connects);
+    }
+
+    [Fact]
+    public async Task TooLargeForTheBroker_IsSetAsideOnDisk_AndTheRestGoOn()
+    {
+        _rig.Broker.PublishAnswer = (message, _) => Task.FromResult(message.Payload.Length > 30
+            ? new PublishAnswer(false, (MqttClientPublishReasonCode)149)
+            : new PublishAnswer(true, MqttClientPublishReasonCode.Success));
+        await EnqueueAsync(1);
+        await _outbox.EnqueueAsync(Topic, new byte[100], 1, _rig.Time.GetUtcNow(), CancellationToken.None);
+        await EnqueueAsync(3);
+        await _rig.StartConnectedAsync();
+        await _sender.StartAsync(CancellationToken.None);
+
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 0));
+
+        Assert.Equal(["{\"temperature\": 1}", "{\"temperature\": 3}"], PublishedPayloads());
+        Assert.Equal(1, _outbox.SetAsideCount);
+        var kept = Assert.Single(Directory.GetFiles(Path.Combine(_directory.Path, "rejected")));
+        var error = Assert.Single(_log.Collector.GetSnapshot(), r => r.Level == LogLevel.Error);
+        Assert.Contains("larger than it accepts (code 149", error.Message, StringComparison.Ordinal);
+        Assert.Contains(kept, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LargerThanTheMaximumPacketSizeInTheConnack_IsSetAsideWithoutBeingSent()
+    {
+        _rig.Broker.ConnectAnswer = _ => new(MqttClientConnectResultCode.Success, false, MaximumPacketSize: 100);
+        await EnqueueAsync(1);
+        await _outbox.EnqueueAsync(Topic, new byte[200], 1, _rig.Time.GetUtcNow(), CancellationToken.None);
+        await EnqueueAsync(3);
+        await _rig.StartConnectedAsync();
+        await _sender.StartAsync(CancellationToken.None);
+
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 0));
+
+        Assert.Equal(["{\"temperature\": 1}", "{\"temperature\": 3}"], PublishedPayloads());
+        Assert.Equal(1, _outbox.SetAsideCount);
+        Assert.Contains(_log.Collector.GetSnapshot(), r => r.Level == LogLevel.Error && r.Message.Contains("more than the 100 bytes", StringComparison.Ordinal));
+        Assert.Equal(1, _rig.Broker.Connects);
+    }
+
+    [Fact]
+    public async Task AReadingTheBrokerDisconnectsUsFor_ThreeConnectionsInARow_IsSetAside_AndTheRestGoOn()
+    {
+        _rig.Broker.PublishAnswer = async (message, _) =>
+        {
+            if (message.Payload.Length > 30)
+            {
+                await _rig.Broker.DropAsync(new BrokerDisconnected(true, MqttClientDisconnectReason.NormalDisconnection));
+                throw new MQTTnet.Exceptions.MqttCommunicationException("The MQTT client is disconnected.");
+            }
+
+            return new PublishAnswer(true, MqttClientPublishReasonCode.Success);
+        };
+        await _outbox.EnqueueAsync(Topic, new byte[100], 1, _rig.Time.GetUtcNow(), CancellationToken.None);
+        await EnqueueAsync(2);
+        await _rig.StartConnectedAsync();
+        await _sender.StartAsync(CancellationToken.None);
+
+        await RunForAsync(TimeSpan.FromSeconds(120), () => _outbox.Count == 0);
+
+        Assert.Equal(0, _outbox.Count);
+        Assert.Equal(["{\"temperature\": 2}"], PublishedPayloads());
+        Assert.Equal(1, _outbox.SetAsideCount);
+        Assert.Equal(4, _rig.Broker.Connects); // three that died under it, one that delivers the rest
+        Assert.Contains(_log.Collector.GetSnapshot(), r => r.Level == LogLevel.Error && r.Message.Contains("closed the connection each of the 3 times", StringComparison.Ordinal));
+    }
+}
+
+internal static class AnswerExtensions
+{
+    /// <summary>Returns <paramref name="answer"/> after running <paramref name="effect"/>: counting inside an expression.</summary>
+    public static T Also<T>(this T answer, Action effect)
+    {
+        effect();
+        return answer;
     }
 }
