@@ -66,6 +66,7 @@ internal static class CheckCommand
             if (connected.Ok == true)
             {
                 Print(await probe.SubscribeAsync(services.GetRequiredService<IOptions<ResultsOptions>>().Value.Topic).ConfigureAwait(false));
+                Print(await probe.PublishProbeAsync(device.DataTopic).ConfigureAwait(false));
             }
         }
 

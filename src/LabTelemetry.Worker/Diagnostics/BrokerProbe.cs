@@ -74,6 +74,43 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
         }
     }
 
+    /// <summary>
+    /// Publishes a probe to the DATA topic over MQTT 5, whose PUBACK says when the broker refuses it: a 3.1.1 broker
+    /// acknowledges a publish its ACL denies and drops it, so the service could not tell. The probe is not the
+    /// lab's shape (<c>{"probe": …}</c>): the grader answers nothing to it.
+    /// </summary>
+    public async Task<CheckLine> PublishProbeAsync(string topic)
+    {
+        var clientOptions = MqttClientOptionsFactory.Create(new MqttOptions
+        {
+            Host = options.Host, Port = options.Port, Username = options.Username, Password = options.Password, UseTls = options.UseTls,
+            CaFile = options.CaFile, ProtocolVersion = "5", SessionExpiry = TimeSpan.Zero, OperationTimeout = options.OperationTimeout,
+        }, device);
+        clientOptions.ClientId += suffix + "-5";
+        clientOptions.CleanSession = true;
+        using var client = new MqttNetBrokerClient();
+        using var timeout = new CancellationTokenSource(Min(options.OperationTimeout, TimeSpan.FromSeconds(5)));
+        try
+        {
+            await ConnectProblem.ConnectAsync(client, clientOptions, Broker, Min(options.OperationTimeout, TimeSpan.FromSeconds(5)), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+            var probe = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload("{\"probe\": \"labtelemetry check\"}")
+                .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build();
+            var answer = await client.PublishAsync(probe, timeout.Token).ConfigureAwait(false);
+            await client.DisconnectAsync(timeout.Token).ConfigureAwait(false);
+            return answer.IsSuccess
+                ? CheckLine.Good($"the broker accepts publishes to {topic} (an MQTT 5 probe was acknowledged)")
+                : CheckLine.Bad(PublishOutcome.FromRefusal(topic, answer.Code, answer.ReasonString).Problem!, "with MQTT 3.1.1 the broker would acknowledge and drop every reading: ask for the ACL to allow this topic");
+        }
+        catch (ConnectRefusedException ex) when (ex.Code == MqttClientConnectResultCode.UnsupportedProtocolVersion)
+        {
+            return CheckLine.Info($"the broker speaks only MQTT 3.1.1, which cannot say whether it takes publishes to {topic}: watch them arrive with mosquitto_sub -t '{topic}'");
+        }
+        catch (Exception ex) when (ex is ConnectRefusedException or ConnectClosedException or TimeoutException or OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
+        {
+            return CheckLine.Info($"an MQTT 5 probe of {topic} could not be made ({ConnectProblem.Describe(ex)}); watch readings arrive with mosquitto_sub -t '{topic}'");
+        }
+    }
+
     public void Dispose()
     {
         if (_client.IsConnected)

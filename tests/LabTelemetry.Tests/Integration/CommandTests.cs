@@ -55,8 +55,23 @@ public sealed class CommandTests
         Assert.Contains($"✓ broker 127.0.0.1:{broker.Port} reachable over TCP", worker.Output, StringComparison.Ordinal);
         Assert.Contains("✓ MQTT connect accepted (MQTT 3.1.1, as student)", worker.Output, StringComparison.Ordinal);
         Assert.Contains("✓ subscription to RESULT/# granted", worker.Output, StringComparison.Ordinal);
+        Assert.Contains("✓ the broker accepts publishes to DATA/b8:27:eb:12:34:56 (an MQTT 5 probe was acknowledged)", worker.Output, StringComparison.Ordinal);
         Assert.Contains("Mqtt:Password = ****", worker.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("topsecret", worker.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_BrokerWhoseAclDeniesData_SaysSoEvenForMqtt311_WhichWouldHideIt()
+    {
+        await using var broker = MosquittoBroker.Logging("acl_file {dir}/acl");
+        broker.WriteFile("acl", "topic readwrite STATUS/#", "topic read RESULT/#");
+        await broker.StartAgainAsync();
+        await using var worker = WorkerProcess.Start(["check", .. On(broker, "--Mqtt:ProtocolVersion=3.1.1")]);
+
+        Assert.Equal(1, await worker.ExitCodeAsync(Within));
+
+        Assert.Contains("✗ the broker refused the publish to DATA/b8:27:eb:12:34:56: not authorised", worker.Output, StringComparison.Ordinal);
+        Assert.Contains("with MQTT 3.1.1 the broker would acknowledge and drop every reading", worker.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -53,6 +53,13 @@ public sealed class MosquittoBroker : IAsyncDisposable
         return await StartAsync(0, Host, $"password_file {passwordFile}", "allow_anonymous false").ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A broker that logs every packet (<c>log_type all</c>) to a file the test reads, so it can count what the
+    /// worker sends: CONNECTs, PINGREQs, PUBLISHes. Not started: write its files first (<see cref="WriteFile"/>).
+    /// </summary>
+    public static MosquittoBroker Logging(params string[] extraConfig) =>
+        new(FreePort(), Host, ["log_type all", "log_dest file {dir}/mosquitto.log", "log_timestamp false", .. extraConfig]);
+
     /// <summary>A broker that is not running yet: its port is reserved for <see cref="StartAgainAsync"/>.</summary>
     public static MosquittoBroker NotStarted(bool persistent = false) => new(FreePort(), Host, persistent ? PersistenceConfig() : []);
 
@@ -90,6 +97,45 @@ public sealed class MosquittoBroker : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         await WaitUntilListeningAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a file the configuration names as <c>{dir}/name</c> (an ACL file, say), readable by the broker's user.</summary>
+    public void WriteFile(string name, params string[] lines)
+    {
+        Directory.CreateDirectory(_directory);
+        File.SetUnixFileMode(_directory, (UnixFileMode)0b111_111_111);
+        string path = Path.Combine(_directory, name);
+        File.WriteAllLines(path, lines);
+        File.SetUnixFileMode(path, (UnixFileMode)0b110_100_100);
+    }
+
+    /// <summary>Gets the lines of the broker's log so far (with <see cref="Logging"/>).</summary>
+    public IReadOnlyList<string> LogLines()
+    {
+        string path = Path.Combine(_directory, "mosquitto.log");
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Counts the log lines that start with <paramref name="prefix"/>, such as <c>Received PINGREQ from</c>.</summary>
+    public int Count(string prefix) => LogLines().Count(l => l.StartsWith(prefix, StringComparison.Ordinal));
+
+    /// <summary>Sends <paramref name="signal"/> to the broker: STOP and CONT stall and resume it, HUP reloads its ACL.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        if (_process is not { HasExited: false } process || process.Id <= 0)
+        {
+            throw new InvalidOperationException("the broker is not running");
+        }
+
+        using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        await kill.WaitForExitAsync().ConfigureAwait(false);
     }
 
     /// <summary>Stops the broker: killed as a crash would, or with SIGTERM, which lets it save its sessions.</summary>

@@ -53,6 +53,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>Gets the outbox directory this worker was given.</summary>
+    public string OutboxDirectory => _outbox.Path;
+
     /// <summary>Gets the resident memory in MiB, as <c>/proc/&lt;pid&gt;/status</c> reports it.</summary>
     public double ResidentMiB
     {
@@ -60,6 +63,19 @@ internal sealed class WorkerProcess : IAsyncDisposable
         {
             string line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
             return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+        }
+    }
+
+    /// <summary>Gets the CPU time the worker has used, user and system, from <c>/proc/&lt;pid&gt;/stat</c>.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            // Fields 14 and 15 (utime, stime), counted after the command name, which may hold spaces, in clock ticks of 10 ms.
+            string stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            long ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+            return TimeSpan.FromMilliseconds(ticks * 10);
         }
     }
 
