@@ -1,0 +1,237 @@
+using System.Globalization;
+using System.Text.Json;
+using LabTelemetry.Tests.Support;
+
+namespace LabTelemetry.Tests.Integration;
+
+/// <summary>
+/// The published build in a fresh container, installed as a student installs it: the folder copied in, the real
+/// <c>./install.sh</c> run as root, then the group and names written to <c>/etc/labtelemetry</c>. The shipped unit is
+/// used as installed; nothing is started yet.
+/// </summary>
+internal sealed class InstalledService : IAsyncDisposable
+{
+    public const string Unit = "labtelemetry";
+    public const string Group = "БАГ-18-01";
+    public const string Student = "Иванов И.И";
+    public const string Username = "student-7";
+    public const string Password = "pa55-never-in-a-log";
+    public const string StateDirectory = "/var/lib/private/labtelemetry";
+
+    private readonly Func<SystemdContainer, ValueTask> _retire;
+
+    private InstalledService(SystemdContainer container, string mac, Func<SystemdContainer, ValueTask> retire)
+    {
+        Container = container;
+        Mac = mac;
+        _retire = retire;
+    }
+
+    public SystemdContainer Container { get; }
+
+    /// <summary>Gets the MAC of the container's wlan0, which names the device.</summary>
+    public string Mac { get; }
+
+    public string DataTopic => $"DATA/{Mac}";
+
+    public string StatusTopic => $"STATUS/{Mac}";
+
+    /// <summary>The payload the grader expects for the fake DS18B20's 23.125 °C.</summary>
+    public static string ExpectedPayload(string temperature) => $"{{\"temperature\": {temperature}, \"students\": [\"{Student}\"], \"group\": \"{Group}\"}}";
+
+    /// <summary>Boots a container, installs the build in it and deploys a configuration.</summary>
+    /// <param name="build">The folder deploy/publish.sh made.</param>
+    /// <param name="retire">What to do with the container when the test is done with it.</param>
+    /// <param name="interval">Telemetry:Interval; one second keeps the tests short.</param>
+    /// <param name="withGroup">Whether /etc/labtelemetry/env names the group; without it the configuration is wrong.</param>
+    public static async Task<InstalledService> InstallAsync(string build, Func<SystemdContainer, ValueTask> retire, string interval = "00:00:01", bool withGroup = true)
+    {
+        var container = await SystemdContainer.BootAsync(build);
+        try
+        {
+            // As README says: copy the folder over, run its install.sh, then write the group and names it asks for.
+            var install = await container.RunAsync("cp -a /mnt/build /root/labtelemetry && cd /root/labtelemetry && ./install.sh");
+            Assert.True(install.ExitCode == 0, $"install.sh failed ({install.ExitCode}): {install.Output}");
+            var configure = await container.RunAsync($$"""
+                set -e
+                cat > /etc/labtelemetry/appsettings.json <<'JSON'
+                {
+                  "Mqtt": { "Host": "127.0.0.1" },
+                  "Telemetry": { "Interval": "{{interval}}", "Students": ["{{Student}}"] }
+                }
+                JSON
+                cat > /etc/labtelemetry/env <<'ENV'
+                {{(withGroup ? $"LABTELEMETRY_Telemetry__Group={Group}" : "# no group yet")}}
+                LABTELEMETRY_Mqtt__Username={{Username}}
+                LABTELEMETRY_Mqtt__Password={{Password}}
+                ENV
+                cat /sys/class/net/wlan0/address
+                """);
+            Assert.True(configure.ExitCode == 0, configure.Output);
+            return new InstalledService(container, configure.StandardOutput.Trim(), retire);
+        }
+        catch
+        {
+            await container.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task<CommandResult> RunAsync(string script, TimeSpan? within = null) => Container.RunAsync(script, within);
+
+    /// <summary>Runs <c>systemctl start</c> and waits for it at most <paramref name="within"/> (killed after that).</summary>
+    public Task<CommandResult> StartAsync(TimeSpan within) => RunAsync($"systemctl start {Unit}", within);
+
+    /// <summary>Queues the start and returns at once: for tests about something other than readiness.</summary>
+    public async Task StartNoBlockAsync()
+    {
+        var start = await RunAsync($"systemctl start --no-block {Unit}");
+        Assert.True(start.ExitCode == 0, start.Output);
+    }
+
+    public async Task<UnitState> StateAsync()
+    {
+        var show = await RunAsync($"systemctl show -p ActiveState,SubState,Result,ExecMainStatus,NRestarts,MainPID {Unit}");
+        Assert.True(show.ExitCode == 0, show.Output);
+        return UnitState.Parse(show.StandardOutput);
+    }
+
+    /// <summary>Polls the unit until <paramref name="condition"/> holds; returns the last state seen, and whether it held.</summary>
+    public async Task<(bool Held, UnitState Last)> WaitForStateAsync(Func<UnitState, bool> condition, TimeSpan within)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var state = await StateAsync();
+            if (condition(state))
+            {
+                return (true, state);
+            }
+
+            if (watch.Elapsed > within)
+            {
+                return (false, state);
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits until the worker runs and its first reading reached the broker.</summary>
+    public async Task<UnitState> WaitUntilPublishingAsync()
+    {
+        string? payload = await NextMessageAsync(DataTopic, TimeSpan.FromSeconds(20));
+        Assert.True(payload is not null, $"nothing on {DataTopic} within 20 s\n{await JournalTextAsync()}");
+        return await StateAsync();
+    }
+
+    /// <summary>The next message on <paramref name="topic"/> (a retained one first), or <see langword="null"/> if none came.</summary>
+    public async Task<string?> NextMessageAsync(string topic, TimeSpan within, bool retainedOnly = false)
+    {
+        int seconds = Math.Max(1, (int)Math.Ceiling(within.TotalSeconds));
+        string retained = retainedOnly ? "--retained-only" : string.Empty;
+        var sub = await RunAsync($"mosquitto_sub -h 127.0.0.1 -t '{topic}' -C 1 -W {seconds} {retained}", within + TimeSpan.FromSeconds(10));
+        return sub.ExitCode == 0 ? sub.StandardOutput.TrimEnd('\n') : null;
+    }
+
+    /// <summary>Starts a subscriber inside; its lines arrive as "topic payload" once <c>Subscribed</c> was printed.</summary>
+    public async Task<RunningCommand> SubscribeAsync(string topic, TimeSpan within)
+    {
+        // Line-buffered: to a pipe, mosquitto_sub would hold its lines back.
+        var sub = Container.Start($"exec stdbuf -oL mosquitto_sub -h 127.0.0.1 -v -d -t '{topic}' -W {(int)within.TotalSeconds}");
+        if (!await Eventually.TrueAsync(() => sub.Output.Contains("Subscribed", StringComparison.Ordinal), TimeSpan.FromSeconds(10)))
+        {
+            await sub.DisposeAsync();
+            Assert.Fail($"mosquitto_sub did not subscribe: {sub.Output}");
+        }
+
+        return sub;
+    }
+
+    /// <summary>What the worker's own processes wrote to the journal, with the priority journald recorded.</summary>
+    public async Task<IReadOnlyList<JournalEntry>> JournalAsync()
+    {
+        var journal = await RunAsync($"journalctl _SYSTEMD_UNIT={Unit}.service -o json --no-pager --output-fields=PRIORITY,MESSAGE");
+        Assert.True(journal.ExitCode == 0, journal.Output);
+        return journal.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(JournalEntry.Parse).ToList();
+    }
+
+    /// <summary>Polls the journal until an entry matches; returns it, or <see langword="null"/>.</summary>
+    public async Task<JournalEntry?> WaitForJournalAsync(Func<JournalEntry, bool> match, TimeSpan within)
+    {
+        JournalEntry? found = null;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (found is null && watch.Elapsed <= within)
+        {
+            found = (await JournalAsync()).FirstOrDefault(match);
+            if (found is null)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The unit's journal as a person reads it, systemd's own lines included: for failure messages.</summary>
+    public async Task<string> JournalTextAsync()
+    {
+        var journal = await RunAsync($"journalctl -u {Unit} --no-pager -o short-monotonic -n 60");
+        return "journalctl -u labtelemetry:\n" + journal.Output;
+    }
+
+    /// <summary>Sends a signal to the unit's main process, never to a PID of 0 or 1 (which would hit a process group or init).</summary>
+    public async Task SignalMainProcessAsync(string signal, int mainPid)
+    {
+        Assert.True(mainPid > 1, $"no main process to send SIG{signal} to (MainPID={mainPid})");
+        var kill = await RunAsync($"""pid={mainPid}; [ "$pid" -gt 1 ] && kill -{signal} "$pid" """);
+        Assert.True(kill.ExitCode == 0, kill.Output);
+    }
+
+    public ValueTask DisposeAsync() => _retire(Container);
+}
+
+/// <summary>The unit's properties the tests look at, from <c>systemctl show</c>.</summary>
+internal sealed record UnitState(string ActiveState, string SubState, string Result, int ExecMainStatus, int NRestarts, int MainPid)
+{
+    public bool IsActive => ActiveState == "active" && SubState == "running";
+
+    public static UnitState Parse(string show)
+    {
+        var properties = show.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : string.Empty, StringComparer.Ordinal);
+        return new UnitState(
+            properties["ActiveState"],
+            properties["SubState"],
+            properties["Result"],
+            int.Parse(properties["ExecMainStatus"], CultureInfo.InvariantCulture),
+            int.Parse(properties["NRestarts"], CultureInfo.InvariantCulture),
+            int.Parse(properties["MainPID"], CultureInfo.InvariantCulture));
+    }
+
+    public override string ToString() => $"ActiveState={ActiveState} SubState={SubState} Result={Result} ExecMainStatus={ExecMainStatus} NRestarts={NRestarts} MainPID={MainPid}";
+}
+
+/// <summary>One journal entry: its syslog priority (3 err, 4 warning, 6 info) and its text.</summary>
+internal sealed record JournalEntry(int Priority, string Message)
+{
+    public const int Err = 3;
+    public const int Warning = 4;
+    public const int Info = 6;
+
+    public static JournalEntry Parse(string json)
+    {
+        using var entry = JsonDocument.Parse(json);
+        var root = entry.RootElement;
+        int priority = root.TryGetProperty("PRIORITY", out var p) ? int.Parse(p.GetString()!, CultureInfo.InvariantCulture) : -1;
+
+        // journald stores a message that is not valid UTF-8 text as an array of bytes.
+        string message = root.TryGetProperty("MESSAGE", out var m)
+            ? m.ValueKind == JsonValueKind.Array ? System.Text.Encoding.UTF8.GetString(m.EnumerateArray().Select(b => (byte)b.GetInt32()).ToArray()) : m.GetString() ?? string.Empty
+            : string.Empty;
+        return new JournalEntry(priority, message);
+    }
+
+    public override string ToString() => $"<{Priority}> {Message}";
+}
