@@ -34,7 +34,9 @@ make_root() {
   if [ ! -e "$root/.complete" ]; then
     command -v debootstrap >/dev/null || die "debootstrap is missing (apt-get install debootstrap)"
     install -d "$cache"
-    # Built aside and renamed into place, so an interrupted build is never taken for a root.
+    # Built aside and renamed into place, so an interrupted build is never taken for a root; the leftovers of one
+    # (untouched for a day, so not a build under way) go.
+    find "$cache" -mindepth 1 -maxdepth 1 -name 'building.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
     building=$(mktemp -d "$cache/building.XXXXXX")
     echo "container.sh: debootstrap $suite into $building (once; a minute or two)" >&2
     if ! debootstrap --variant=minbase --include="$include" "$suite" "$building" "$mirror" >"$building.log" 2>&1; then
