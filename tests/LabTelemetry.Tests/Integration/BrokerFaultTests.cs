@@ -50,7 +50,9 @@ public sealed class BrokerFaultTests(ITestOutputHelper output)
         await using var broker = MosquittoBroker.Logging();
         await broker.StartAgainAsync();
         await using var grader = await TestSubscriber.ConnectAsync(broker, "DATA/#");
-        await using var worker = WorkerProcess.Start(Settings(broker, "5"));
+        // Longer than the operation timeout, so a publish goes unanswered; shorter than two, so the ping that follows
+        // is answered once the broker is back: the case that left the supervisor pinging flat out.
+        await using var worker = WorkerProcess.Start(Settings(broker, "5", "--Mqtt:OperationTimeout=00:00:02"));
         Assert.True(await Eventually.TrueAsync(() => grader.Received.Count >= 2, Within), worker.Output);
 
         await broker.SignalAsync("STOP");
