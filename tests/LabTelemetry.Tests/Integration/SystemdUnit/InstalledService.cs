@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using LabTelemetry.Tests.Support;
@@ -36,7 +37,7 @@ internal sealed class InstalledService : IAsyncDisposable
 
     public string StatusTopic => $"STATUS/{Mac}";
 
-    /// <summary>The payload the grader expects for the fake DS18B20's 23.125 °C.</summary>
+    /// <summary>The payload the grader expects, with the temperature as the worker writes it (23.125 °C is "23.1").</summary>
     public static string ExpectedPayload(string temperature) => $"{{\"temperature\": {temperature}, \"students\": [\"{Student}\"], \"group\": \"{Group}\"}}";
 
     /// <summary>Boots a container, installs the build in it and deploys a configuration.</summary>
@@ -99,7 +100,7 @@ internal sealed class InstalledService : IAsyncDisposable
     /// <summary>Polls the unit until <paramref name="condition"/> holds; returns the last state seen, and whether it held.</summary>
     public async Task<(bool Held, UnitState Last)> WaitForStateAsync(Func<UnitState, bool> condition, TimeSpan within)
     {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var watch = Stopwatch.StartNew();
         while (true)
         {
             var state = await StateAsync();
@@ -160,7 +161,7 @@ internal sealed class InstalledService : IAsyncDisposable
     public async Task<JournalEntry?> WaitForJournalAsync(Func<JournalEntry, bool> match, TimeSpan within)
     {
         JournalEntry? found = null;
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var watch = Stopwatch.StartNew();
         while (found is null && watch.Elapsed <= within)
         {
             found = (await JournalAsync()).FirstOrDefault(match);
