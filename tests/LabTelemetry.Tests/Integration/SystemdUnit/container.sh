@@ -112,7 +112,7 @@ inside() {
   # wait returns early when a trapped signal arrives; then nsenter is still there to be waited for.
   while :; do
     status=0
-    wait "$nsenter" || status=$?
+    wait "$nsenter" 2>/dev/null || status=$?
     alive "$nsenter" || break
   done
   trap - TERM INT HUP
