@@ -1,38 +1,50 @@
-using System.Globalization;
 using System.Threading.Channels;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// Store-and-forward on disk: every payload is written (one file per reading) before it is published, and
-/// removed only once the broker has it. Survives broker outages, link drops, <c>kill -9</c> and reboots;
-/// bounded by <c>Outbox:MaxMessages</c>, dropping the oldest first. One producer, one consumer.
+/// Store-and-forward on disk as an append-only log: each reading is one append (and, with <c>Outbox:Durable</c>, one
+/// <c>fdatasync</c>) to a segment file before it is published; acknowledgements move a mark; a segment is deleted
+/// once all of it is acknowledged. No file is created, renamed or removed per reading. Survives broker outages,
+/// link drops, <c>kill -9</c> and power cuts; bounded by <c>Outbox:MaxMessages</c> and <c>Outbox:MaxBytes</c>,
+/// dropping the oldest first. Sequence numbers run on for the device's life. One producer, one consumer.
 /// </summary>
-public sealed partial class DiskOutbox
+public sealed partial class DiskOutbox : IDisposable
 {
-    private const string Extension = ".msg";
-    private const string Unfinished = ".tmp";
-    private const string RejectedDirectory = "rejected";
+    public const string RejectedDirectory = "rejected";
+
+    /// <summary>Where readings the broker will never take are kept, records of the log's own format one after another.</summary>
+    public const string RejectedFile = "rejected/readings.log";
+
+    // How often an append looks whether its segment file is still there (someone may remove the directory).
+    private const int AppendsBetweenChecks = 64;
+    private static readonly TimeSpan TimeBetweenChecks = TimeSpan.FromSeconds(10);
 
     private readonly OutboxOptions _options;
     private readonly ILogger<DiskOutbox> _logger;
-    private readonly SortedSet<long> _waiting = [];
     private readonly object _gate = new();
+    private readonly List<LogSegment> _segments = [];
+    private readonly List<Entry> _entries = [];
+    private readonly AckMark _mark;
 
     // An auto-reset signal: "something was added" wakes a consumer waiting on an empty outbox.
     private readonly Channel<bool> _added = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private OutboxMessage? _head;
-    private long _lastSequence;
+    private int _first;
+    private long _bytes;
+    private long _nextSequence;
     private long _dropped;
     private long _setAside;
+    private int _appends;
+    private long _lastCheck = Environment.TickCount64;
+    private OutboxMessage? _head;
 
     public DiskOutbox(IOptions<OutboxOptions> options, ILogger<DiskOutbox> logger)
     {
         _options = options.Value;
         _logger = logger;
         Directory = OutboxDirectory.Resolve(_options.Directory);
+        _mark = new AckMark(Directory);
         Recover();
     }
 
@@ -45,7 +57,7 @@ public sealed partial class DiskOutbox
         {
             lock (_gate)
             {
-                return _waiting.Count;
+                return _entries.Count - _first;
             }
         }
     }
@@ -53,46 +65,47 @@ public sealed partial class DiskOutbox
     /// <summary>Gets how many readings were dropped because the outbox was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Writes a reading to disk; it is safe once this returns.</summary>
-    public async Task EnqueueAsync(string topic, byte[] payload, int qos, DateTimeOffset takenAt, CancellationToken cancellationToken)
+    /// <summary>Gets how many readings were set aside because the broker will never take them.</summary>
+    public long SetAsideCount => Interlocked.Read(ref _setAside);
+
+    /// <summary>Gets the sequence number the next reading will get: it never goes back, across drains, restarts and crashes.</summary>
+    public long NextSequence
     {
-        long sequence = Interlocked.Increment(ref _lastSequence);
-        byte[] record = OutboxRecord.Encode(new OutboxMessage(sequence, topic, payload, qos, takenAt));
-
-        // Write aside, then rename: a reader never sees half a record, and a crash leaves only a .tmp to discard.
-        string path = PathOf(sequence);
-        var stream = new FileStream(path + Unfinished, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous);
-        await using (stream.ConfigureAwait(false))
+        get
         {
-            await stream.WriteAsync(record, cancellationToken).ConfigureAwait(false);
-            stream.Flush(flushToDisk: _options.Durable);
+            lock (_gate)
+            {
+                return _nextSequence;
+            }
         }
+    }
 
-        File.Move(path + Unfinished, path);
-        int dropped = 0;
+    /// <summary>Gets the sequence numbers of the readings that wait, oldest first.</summary>
+    public long[] Waiting()
+    {
         lock (_gate)
         {
-            _waiting.Add(sequence);
-            while (_waiting.Count > _options.MaxMessages)
-            {
-                long oldest = _waiting.Min;
-                _waiting.Remove(oldest);
-                _head = _head?.Sequence == oldest ? null : _head;
-                TryDelete(oldest);
-                dropped++;
-            }
+            return [.. _entries.Skip(_first).Select(e => e.Sequence)];
         }
+    }
 
-        if (dropped > 0)
+    /// <summary>Appends a reading to the log; it is safe once this returns (on the device, with <c>Outbox:Durable</c>).</summary>
+    public Task EnqueueAsync(string topic, byte[] payload, int qos, DateTimeOffset takenAt, CancellationToken cancellationToken)
+    {
+        lock (_gate)
         {
-            long total = Interlocked.Add(ref _dropped, dropped);
-            if (total == dropped || total / 1000 != (total - dropped) / 1000)
-            {
-                Log.Dropped(_logger, _options.MaxMessages, total);
-            }
+            long sequence = _nextSequence;
+            byte[] record = OutboxRecord.Encode(new OutboxMessage(sequence, topic, payload, qos, takenAt));
+            var segment = SegmentFor(record.Length, sequence);
+            long offset = segment.Append(record, _options.Durable);
+            _nextSequence = sequence + 1;
+            _entries.Add(new Entry(sequence, segment, offset, record.Length));
+            _bytes += record.Length;
+            DropBeyondBounds();
         }
 
         _added.Writer.TryWrite(true);
+        return Task.CompletedTask;
     }
 
     /// <summary>Returns the oldest waiting reading, waiting for one when there is none; it stays until <see cref="Acknowledge"/>.</summary>
@@ -100,38 +113,36 @@ public sealed partial class DiskOutbox
     {
         while (true)
         {
-            long sequence;
+            Entry entry;
             lock (_gate)
             {
-                if (_waiting.Count == 0)
+                if (_entries.Count - _first == 0)
                 {
-                    sequence = 0;
+                    entry = default;
                 }
-                else if (_head?.Sequence == _waiting.Min)
+                else if (_head?.Sequence == _entries[_first].Sequence)
                 {
                     return _head;
                 }
                 else
                 {
-                    sequence = _waiting.Min;
+                    entry = _entries[_first];
                 }
             }
 
-            if (sequence == 0)
+            if (entry.Segment is null)
             {
                 await _added.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
-            if (Read(sequence) is { } message)
+            var message = Read(entry);
+            lock (_gate)
             {
-                lock (_gate)
-                {
-                    _head = message;
-                }
-
-                return message;
+                _head = message;
             }
+
+            return message;
         }
     }
 
@@ -141,145 +152,345 @@ public sealed partial class DiskOutbox
     /// </summary>
     public OutboxMessage? PeekAfter(long sequence)
     {
-        while (true)
+        Entry entry;
+        lock (_gate)
         {
-            long next;
-            lock (_gate)
-            {
-                next = _waiting.FirstOrDefault(waiting => waiting > sequence);
-            }
-
-            if (next == 0)
+            if (_entries.Count - _first == 0)
             {
                 return null;
             }
 
-            if (Read(next) is { } message)
+            // Sequences in the log are consecutive, so the next one's place is a subtraction away.
+            long index = Math.Max(_first, _first + (sequence + 1 - _entries[_first].Sequence));
+            if (index >= _entries.Count)
             {
-                return message;
+                return null;
             }
+
+            entry = _entries[(int)index];
         }
+
+        return Read(entry);
     }
 
-    /// <summary>Gets how many readings were set aside because the broker will never take them.</summary>
-    public long SetAsideCount => Interlocked.Read(ref _setAside);
-
-    /// <summary>
-    /// The broker will never take this reading (too large, invalid topic): move it out of the way of the rest, into
-    /// <c>rejected/</c> where a person can see it. Returns where it is kept, or <see langword="null"/> when it could not be moved.
-    /// </summary>
-    public string? SetAside(long sequence)
-    {
-        lock (_gate)
-        {
-            _waiting.Remove(sequence);
-            _head = _head?.Sequence == sequence ? null : _head;
-        }
-
-        Interlocked.Increment(ref _setAside);
-        string target = Path.Combine(Directory, RejectedDirectory, Path.GetFileName(PathOf(sequence)));
-        try
-        {
-            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Move(PathOf(sequence), target, overwrite: true);
-            return target;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Left where it is: out of this run's way, tried (and set aside) again after a restart.
-            return null;
-        }
-    }
-
-    /// <summary>The broker has it: forget it.</summary>
+    /// <summary>The broker has it: the mark moves past it, and a segment all of whose readings are acknowledged goes.</summary>
     public void Acknowledge(long sequence)
     {
         lock (_gate)
         {
-            _waiting.Remove(sequence);
-            _head = _head?.Sequence == sequence ? null : _head;
+            // Only the oldest can be acknowledged; anything else was dropped as the oldest while it was in flight.
+            if (_entries.Count - _first > 0 && _entries[_first].Sequence == sequence)
+            {
+                Forget();
+                _mark.Set(sequence);
+                DeleteSpentSegments();
+            }
         }
-
-        TryDelete(sequence);
     }
 
-    private OutboxMessage? Read(long sequence)
+    /// <summary>
+    /// The broker will never take this reading (too large, invalid topic): copy it into <c>rejected/</c>, where a person
+    /// can see it, and acknowledge it so the rest can go. Returns where it is kept, or <see langword="null"/> when it
+    /// could not be copied (a full disk): then it is gone, which the caller says.
+    /// </summary>
+    public string? SetAside(long sequence)
     {
-        byte[] record;
+        Entry entry;
+        lock (_gate)
+        {
+            if (_entries.Count - _first == 0 || _entries[_first].Sequence != sequence)
+            {
+                return null;
+            }
+
+            entry = _entries[_first];
+        }
+
+        string? kept = Path.Combine(Directory, RejectedFile);
         try
         {
-            // A record is a few hundred bytes on a local disk: reading it in place costs less than a thread-pool hop.
-            record = File.ReadAllBytes(PathOf(sequence));
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
+            using var file = new FileStream(kept, FileMode.Append, FileAccess.Write, FileShare.Read);
+            file.Write(entry.Segment.Read(entry.Offset, entry.Length));
+            file.Flush(flushToDisk: _options.Durable);
         }
-        catch (FileNotFoundException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Forget(sequence); // dropped as the oldest while we were reading it
-            return null;
+            kept = null;
         }
 
-        var message = OutboxRecord.Decode(sequence, record, out string? problem);
-        if (message is null)
-        {
-            Log.Corrupt(_logger, PathOf(sequence), problem ?? "unreadable");
-            Forget(sequence);
-            TryDelete(sequence);
-        }
-
-        return message;
+        Interlocked.Increment(ref _setAside);
+        Acknowledge(sequence);
+        return kept;
     }
 
-    private void Forget(long sequence)
+    public void Dispose()
     {
         lock (_gate)
         {
-            _waiting.Remove(sequence);
+            _mark.Flush();
+            _mark.Dispose();
+            foreach (var segment in _segments)
+            {
+                segment.Dispose();
+            }
+        }
+    }
+
+    private static OutboxMessage Read(Entry entry) =>
+        OutboxRecord.Read(entry.Segment.Read(entry.Offset, entry.Length), out var message, out _, out string? problem) == RecordFrame.Record
+            ? message!
+            : throw new IOException($"{entry.Segment.Path}: the record of reading {entry.Sequence} no longer reads back ({problem})");
+
+    // Under _gate.
+    private void Forget()
+    {
+        _bytes -= _entries[_first].Length;
+        _head = _head?.Sequence == _entries[_first].Sequence ? null : _head;
+        _entries[_first++] = default;
+        if (_first > 1024 && _first * 2 > _entries.Count)
+        {
+            _entries.RemoveRange(0, _first);
+            _first = 0;
+        }
+    }
+
+    // Under _gate: the segment the next record goes into, a new one when the last is full or has vanished.
+    private LogSegment SegmentFor(int recordLength, long sequence)
+    {
+        var last = _segments.Count > 0 ? _segments[^1] : null;
+        if (last is not null && (++_appends % AppendsBetweenChecks == 0 || Environment.TickCount64 - _lastCheck > TimeBetweenChecks.TotalMilliseconds))
+        {
+            _lastCheck = Environment.TickCount64;
+            if (!File.Exists(last.Path))
+            {
+                // The directory or the file was removed under us: what is still in the open file is sent from it,
+                // but new readings must go where a restart will find them.
+                Log.Vanished(_logger, last.Path);
+                try
+                {
+                    System.IO.Directory.CreateDirectory(Directory);
+                    last = LogSegment.Create(Directory, sequence, recordLength);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // A directory that cannot come back (systemd's StateDirectory removed under its bind mount):
+                    // only a restart makes it anew, so the service must fail, not write into nothing.
+                    throw new OutboxLostException(Directory, ex);
+                }
+
+                _segments.Add(last);
+                return last;
+            }
+        }
+
+        if (last is null || !last.HasRoomFor(recordLength))
+        {
+            last = LogSegment.Create(Directory, sequence, recordLength);
+            _segments.Add(last);
+        }
+
+        return last;
+    }
+
+    // Under _gate.
+    private void DropBeyondBounds()
+    {
+        int dropped = 0;
+        while (_entries.Count - _first > _options.MaxMessages || (_bytes > _options.MaxBytes && _entries.Count - _first > 1))
+        {
+            _mark.Set(_entries[_first].Sequence);
+            Forget();
+            dropped++;
+        }
+
+        if (dropped > 0)
+        {
+            DeleteSpentSegments();
+            long total = Interlocked.Add(ref _dropped, dropped);
+            if (total == dropped || total / 1000 != (total - dropped) / 1000)
+            {
+                Log.Dropped(_logger, _options.MaxMessages, _options.MaxBytes, total);
+            }
+        }
+    }
+
+    // Under _gate: every segment but the one being written whose readings are all acknowledged.
+    private void DeleteSpentSegments()
+    {
+        long acknowledged = _mark.Acknowledged;
+        while (_segments.Count > 1 && _segments[1].FirstSequence - 1 <= acknowledged)
+        {
+            // The mark first: after a power cut it must not point before readings whose segment is gone.
+            _mark.Flush();
+            var spent = _segments[0];
+            _segments.RemoveAt(0);
+            try
+            {
+                spent.Delete();
+            }
+            catch (IOException ex)
+            {
+                Log.DeleteFailed(_logger, spent.Path, ex.Message);
+            }
         }
     }
 
     private void Recover()
     {
-        foreach (string unfinished in System.IO.Directory.EnumerateFiles(Directory, "*" + Extension + Unfinished))
+        long acknowledged = _mark.Acknowledged;
+        long last = acknowledged;
+        var found = new List<(long First, string Path)>();
+        var legacy = new List<string>();
+        var foreign = new List<string>();
+        foreach (string path in System.IO.Directory.EnumerateFileSystemEntries(Directory))
         {
-            File.Delete(unfinished); // written when the power went; never counted as written
+            string name = Path.GetFileName(path);
+            if (LogSegment.TryParseName(name, out long first))
+            {
+                found.Add((first, path));
+            }
+            else if (name.EndsWith(".msg", StringComparison.Ordinal) || name.EndsWith(".msg.tmp", StringComparison.Ordinal))
+            {
+                legacy.Add(path);
+            }
+            else if (name is not (AckMark.FileName or RejectedDirectory) && !name.EndsWith(".log.new", StringComparison.Ordinal))
+            {
+                foreign.Add(name);
+            }
         }
 
-        var found = System.IO.Directory.EnumerateFiles(Directory, "*" + Extension)
-            .Select(path => long.TryParse(Path.GetFileNameWithoutExtension(path), NumberStyles.None, CultureInfo.InvariantCulture, out long sequence) ? sequence : 0)
-            .Where(sequence => sequence > 0)
-            .Order()
-            .ToList();
-        _waiting.UnionWith(found);
+        // Ours by their header, not their name alone: a file that only looks like a segment is left alone.
+        var ours = new List<LogSegment>();
+        foreach (var (first, path) in found.OrderBy(f => f.First).ThenBy(f => f.Path, StringComparer.Ordinal))
+        {
+            if (LogSegment.Open(path, first) is { } segment)
+            {
+                ours.Add(segment);
+            }
+            else
+            {
+                foreign.Add(Path.GetFileName(path));
+            }
+        }
 
-        _lastSequence = found.Count > 0 ? found[^1] : 0;
-        Log.Opened(_logger, Directory, found.Count);
+        for (int i = 0; i < ours.Count; i++)
+        {
+            var segment = ours[i];
+
+            // Spent (the next segment starts at or before the mark): deleted unread, so a restart costs the unacknowledged tail.
+            if (i + 1 < ours.Count && ours[i + 1].FirstSequence - 1 <= acknowledged)
+            {
+                last = Math.Max(last, ours[i + 1].FirstSequence - 1);
+                try
+                {
+                    segment.Delete();
+                }
+                catch (IOException ex)
+                {
+                    Log.DeleteFailed(_logger, segment.Path, ex.Message);
+                }
+
+                continue;
+            }
+
+            string? cut = segment.Scan((message, offset, length) =>
+            {
+                last = Math.Max(last, message.Sequence);
+                if (message.Sequence > acknowledged)
+                {
+                    _entries.Add(new Entry(message.Sequence, segment, offset, length));
+                    _bytes += length;
+                }
+            });
+            if (cut is not null)
+            {
+                Log.Cut(_logger, segment.Path, cut);
+            }
+
+            _segments.Add(segment);
+        }
+
+        if (foreign.Count > 0)
+        {
+            Log.Foreign(_logger, Directory, string.Join(", ", foreign.Order(StringComparer.Ordinal)));
+        }
+
+        _nextSequence = last + 1;
+        ImportLegacy(legacy);
+        Log.Opened(_logger, Directory, Count, _nextSequence);
     }
 
-    private string PathOf(long sequence) => Path.Combine(Directory, sequence.ToString("D19", CultureInfo.InvariantCulture) + Extension);
+    // Readings that waited in the one-file-per-reading format of earlier versions: appended in their order, then removed.
+    private void ImportLegacy(List<string> files)
+    {
+        foreach (string path in files.Order(StringComparer.Ordinal))
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = new FileInfo(path).Length <= OutboxRecord.MaxBodyBytes ? File.ReadAllBytes(path) : [];
+            }
+            catch (IOException)
+            {
+                continue;
+            }
 
-    private void TryDelete(long sequence)
+            if (OutboxRecord.ReadLegacy(bytes) is { } message)
+            {
+                lock (_gate)
+                {
+                    long sequence = _nextSequence;
+                    byte[] record = OutboxRecord.Encode(message with { Sequence = sequence });
+                    var segment = SegmentFor(record.Length, sequence);
+                    long offset = segment.Append(record, durable: true);
+                    _nextSequence = sequence + 1;
+                    _entries.Add(new Entry(sequence, segment, offset, record.Length));
+                    _bytes += record.Length;
+                }
+            }
+
+            TryDelete(path);
+        }
+    }
+
+    private void TryDelete(string path)
     {
         try
         {
-            File.Delete(PathOf(sequence));
+            File.Delete(path);
         }
         catch (IOException ex)
         {
-            Log.DeleteFailed(_logger, PathOf(sequence), ex.Message);
+            Log.DeleteFailed(_logger, path, ex.Message);
         }
     }
 
+    /// <summary>Where one waiting reading is in the log.</summary>
+    private readonly record struct Entry(long Sequence, LogSegment Segment, long Offset, int Length);
+
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Information, Message = "Outbox {Directory}: {Count} reading(s) waiting from before")]
-        public static partial void Opened(ILogger logger, string directory, int count);
+        [LoggerMessage(Level = LogLevel.Information, Message = "Outbox {Directory}: {Count} reading(s) waiting from before; the next is number {Next}")]
+        public static partial void Opened(ILogger logger, string directory, int count, long next);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox full ({MaxMessages} readings, Outbox:MaxMessages): dropping the oldest; {Dropped} dropped so far")]
-        public static partial void Dropped(ILogger logger, int maxMessages, long dropped);
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox full ({MaxMessages} readings or {MaxBytes} bytes, Outbox:MaxMessages and Outbox:MaxBytes): dropping the oldest; {Dropped} dropped so far")]
+        public static partial void Dropped(ILogger logger, int maxMessages, long maxBytes, long dropped);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Skipping a damaged outbox record {Path}: {Problem} (torn by a power cut?)")]
-        public static partial void Corrupt(ILogger logger, string path, string problem);
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Cut the outbox log {Path} after its last whole record: {Problem} (torn by a power cut?)")]
+        public static partial void Cut(ILogger logger, string path, string problem);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete outbox record {Path}: {Problem}")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox directory {Directory} holds files that are not the outbox's; left alone: {Files}")]
+        public static partial void Foreign(ILogger logger, string directory, string files);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox file {Path} was removed under us; new readings go to a new file")]
+        public static partial void Vanished(ILogger logger, string path);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete {Path}: {Problem}")]
         public static partial void DeleteFailed(ILogger logger, string path, string problem);
     }
 }
+
+/// <summary>The outbox directory was removed and cannot be made again while we run: the service stops, so systemd starts it anew.</summary>
+public sealed class OutboxLostException(string directory, Exception inner)
+    : Exception($"the outbox directory {directory} was removed and cannot be made again: {inner.Message}", inner);

@@ -20,8 +20,13 @@ public sealed class OutboxOptions
     [Range(1, 10_000_000)]
     public int MaxMessages { get; set; } = 100_000;
 
+    /// <summary>Gets or sets how many bytes the waiting readings may take on disk; beyond it the oldest are dropped, with a warning.</summary>
+    /// <value>The default value is 64 MiB (a reading takes about 130 bytes).</value>
+    [Range(64 * 1024, 64L * 1024 * 1024 * 1024)]
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Gets or sets whether each reading is flushed to the storage device before it counts as written.</summary>
-    /// <value>The default value is <see langword="true"/>: a reading survives a power cut, at the cost of one flush per reading.</value>
+    /// <value>The default value is <see langword="true"/>: a reading survives a power cut, at the cost of one <c>fdatasync</c> per reading.</value>
     public bool Durable { get; set; } = true;
 }
 

@@ -4,69 +4,131 @@ using System.Text;
 
 namespace LabTelemetry.Core.Outbox;
 
+/// <summary>What <see cref="OutboxRecord.Read"/> found at a place in a segment.</summary>
+public enum RecordFrame
+{
+    /// <summary>A whole record whose CRC holds.</summary>
+    Record,
+
+    /// <summary>Zeros: the preallocated space after the last record.</summary>
+    End,
+
+    /// <summary>A record cut short (the power went while it was written), or bytes that are no record.</summary>
+    Damaged,
+}
+
 /// <summary>
-/// The on-disk form of one <see cref="OutboxMessage"/>: a magic number, QoS, timestamp, topic, payload and a
-/// CRC-32 over all of it, so a record torn by a power cut is recognised and skipped instead of sent.
+/// One <see cref="OutboxMessage"/> as the log holds it: <c>magic | length | body | CRC-32</c>, the body being
+/// sequence, QoS, time taken, topic and payload. Length and CRC find a record torn by a power cut; the zeros of the
+/// preallocated space after the last record end the log.
 /// </summary>
 public static class OutboxRecord
 {
-    private const uint Magic = 0x4C54_4F31; // "LTO1"
-    private const int HeaderLength = 4 + 1 + 8 + 2 + 4;
-    private const int CrcLength = 4;
+    /// <summary>A reading is about a hundred bytes: a length beyond this is damage, not a record to read into memory.</summary>
+    public const int MaxBodyBytes = 1 << 20;
+
+    private const uint Magic = 0x4C54_5232; // "LTR2"
+    private const int FrameBytes = 4 + 4 + 4;
+    private const int BodyHeader = 8 + 1 + 8 + 2;
+    private const uint LegacyMagic = 0x4C54_4F31; // "LTO1", one file per reading, before the log
+    private const int LegacyHeader = 4 + 1 + 8 + 2 + 4;
 
     public static byte[] Encode(OutboxMessage message)
     {
         byte[] topic = Encoding.UTF8.GetBytes(message.Topic);
-        byte[] record = new byte[HeaderLength + topic.Length + message.Payload.Length + CrcLength];
+        int body = BodyHeader + topic.Length + message.Payload.Length;
+        byte[] record = new byte[FrameBytes + body];
         var span = record.AsSpan();
         BinaryPrimitives.WriteUInt32BigEndian(span, Magic);
-        span[4] = (byte)message.Qos;
-        BinaryPrimitives.WriteInt64BigEndian(span[5..], message.TakenAt.ToUnixTimeMilliseconds());
-        BinaryPrimitives.WriteUInt16BigEndian(span[13..], (ushort)topic.Length);
-        BinaryPrimitives.WriteInt32BigEndian(span[15..], message.Payload.Length);
-        topic.CopyTo(span[HeaderLength..]);
-        message.Payload.CopyTo(span[(HeaderLength + topic.Length)..]);
-        BinaryPrimitives.WriteUInt32BigEndian(span[^CrcLength..], Crc32.HashToUInt32(span[..^CrcLength]));
+        BinaryPrimitives.WriteInt32BigEndian(span[4..], body);
+        BinaryPrimitives.WriteInt64BigEndian(span[8..], message.Sequence);
+        span[16] = (byte)message.Qos;
+        BinaryPrimitives.WriteInt64BigEndian(span[17..], message.TakenAt.ToUnixTimeMilliseconds());
+        BinaryPrimitives.WriteUInt16BigEndian(span[25..], (ushort)topic.Length);
+        topic.CopyTo(span[27..]);
+        message.Payload.CopyTo(span[(27 + topic.Length)..]);
+        BinaryPrimitives.WriteUInt32BigEndian(span[^4..], Crc32.HashToUInt32(span[4..^4]));
         return record;
     }
 
-    /// <summary>Decodes a record; <see langword="null"/> with a reason when it is torn or corrupt.</summary>
-    public static OutboxMessage? Decode(long sequence, ReadOnlySpan<byte> record, out string? problem)
+    /// <summary>Reads the record at the start of <paramref name="data"/>; <paramref name="length"/> is its size on disk.</summary>
+    public static RecordFrame Read(ReadOnlySpan<byte> data, out OutboxMessage? message, out int length, out string? problem)
     {
-        problem = Check(record);
-        if (problem is not null)
+        message = null;
+        length = 0;
+        problem = null;
+        if (data.Length < 8 || BinaryPrimitives.ReadUInt32BigEndian(data) != Magic)
+        {
+            if (data[..Math.Min(data.Length, 8)].IndexOfAnyExcept((byte)0) < 0)
+            {
+                return RecordFrame.End;
+            }
+
+            problem = data.Length < 8 ? $"{data.Length} bytes, shorter than a record's frame" : "not an outbox record";
+            return RecordFrame.Damaged;
+        }
+
+        int body = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
+        if (body is < BodyHeader or > MaxBodyBytes)
+        {
+            problem = $"a record length of {body} bytes";
+            return RecordFrame.Damaged;
+        }
+
+        if (data.Length < FrameBytes + body)
+        {
+            problem = $"{data.Length} bytes where the record needs {FrameBytes + body}";
+            return RecordFrame.Damaged;
+        }
+
+        var record = data[..(FrameBytes + body)];
+        if (BinaryPrimitives.ReadUInt32BigEndian(record[^4..]) != Crc32.HashToUInt32(record[4..^4]))
+        {
+            problem = "CRC mismatch";
+            return RecordFrame.Damaged;
+        }
+
+        int topicLength = BinaryPrimitives.ReadUInt16BigEndian(record[25..]);
+        if (BodyHeader + topicLength > body)
+        {
+            problem = "a topic longer than its record";
+            return RecordFrame.Damaged;
+        }
+
+        message = new OutboxMessage(
+            BinaryPrimitives.ReadInt64BigEndian(record[8..]),
+            Encoding.UTF8.GetString(record.Slice(27, topicLength)),
+            record[(27 + topicLength)..^4].ToArray(),
+            record[16],
+            DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(record[17..])));
+        length = record.Length;
+        return RecordFrame.Record;
+    }
+
+    /// <summary>
+    /// A reading in the format before the log (one <c>.msg</c> file each), read once so that an update moves what
+    /// waited into the log; <see langword="null"/> when the file is torn or no such record.
+    /// </summary>
+    public static OutboxMessage? ReadLegacy(ReadOnlySpan<byte> record)
+    {
+        if (record.Length < LegacyHeader + 4 || BinaryPrimitives.ReadUInt32BigEndian(record) != LegacyMagic)
         {
             return null;
         }
 
         int topicLength = BinaryPrimitives.ReadUInt16BigEndian(record[13..]);
-        int payloadLength = BinaryPrimitives.ReadInt32BigEndian(record[15..]);
+        long payloadLength = BinaryPrimitives.ReadInt32BigEndian(record[15..]);
+        if (LegacyHeader + topicLength + payloadLength + 4 != record.Length
+            || BinaryPrimitives.ReadUInt32BigEndian(record[^4..]) != Crc32.HashToUInt32(record[..^4]))
+        {
+            return null;
+        }
+
         return new OutboxMessage(
-            sequence,
-            Encoding.UTF8.GetString(record.Slice(HeaderLength, topicLength)),
-            record.Slice(HeaderLength + topicLength, payloadLength).ToArray(),
+            0,
+            Encoding.UTF8.GetString(record.Slice(LegacyHeader, topicLength)),
+            record.Slice(LegacyHeader + topicLength, (int)payloadLength).ToArray(),
             record[4],
             DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64BigEndian(record[5..])));
-    }
-
-    private static string? Check(ReadOnlySpan<byte> record)
-    {
-        if (record.Length < HeaderLength + CrcLength)
-        {
-            return $"{record.Length} bytes, shorter than a header";
-        }
-
-        if (BinaryPrimitives.ReadUInt32BigEndian(record) != Magic)
-        {
-            return "not an outbox record";
-        }
-
-        long expectedLength = HeaderLength + (long)BinaryPrimitives.ReadUInt16BigEndian(record[13..]) + BinaryPrimitives.ReadInt32BigEndian(record[15..]) + CrcLength;
-        if (expectedLength != record.Length)
-        {
-            return $"{record.Length} bytes where the header promises {expectedLength}";
-        }
-
-        return BinaryPrimitives.ReadUInt32BigEndian(record[^CrcLength..]) == Crc32.HashToUInt32(record[..^CrcLength]) ? null : "CRC mismatch";
     }
 }

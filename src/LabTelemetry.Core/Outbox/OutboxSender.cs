@@ -129,7 +129,7 @@ internal sealed partial class OutboxSender(
     {
         _droppedWithHead = 0;
         string? kept = outbox.SetAside(message.Sequence);
-        Log.SetAside(logger, problem, kept ?? "nowhere: it could not be moved", outbox.SetAsideCount);
+        Log.SetAside(logger, problem, kept ?? "nowhere: it could not be copied, and is lost", outbox.SetAsideCount);
     }
 
     private void Start(OutboxMessage message, CancellationToken cancellationToken) =>

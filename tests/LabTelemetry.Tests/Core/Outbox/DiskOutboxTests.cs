@@ -8,16 +8,27 @@ using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Tests.Core.Outbox;
 
+/// <summary>The append-only log: order, acknowledgement, recovery after a crash, damage, bounds and what is not ours.</summary>
 public sealed class DiskOutboxTests : IDisposable
 {
     private static readonly DateTimeOffset At = new(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
     private readonly ScratchDirectory _directory = new();
     private readonly FakeLogger<DiskOutbox> _logger = new();
+    private readonly List<DiskOutbox> _opened = [];
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose()
+    {
+        _opened.ForEach(o => o.Dispose());
+        _directory.Dispose();
+    }
 
-    private DiskOutbox Open(int maxMessages = 100) =>
-        new(Options.Create(new OutboxOptions { Directory = _directory.Path, MaxMessages = maxMessages }), _logger);
+    // A crash is a second instance opening the directory while the first never closed: what a kill -9 leaves.
+    private DiskOutbox Open(int maxMessages = 100, long maxBytes = 64 * 1024 * 1024)
+    {
+        var outbox = new DiskOutbox(Options.Create(new OutboxOptions { Directory = _directory.Path, MaxMessages = maxMessages, MaxBytes = maxBytes }), _logger);
+        _opened.Add(outbox);
+        return outbox;
+    }
 
     private static Task AddAsync(DiskOutbox outbox, int n) =>
         outbox.EnqueueAsync("DATA/x", Encoding.UTF8.GetBytes($"reading {n}"), 1, At.AddSeconds(n), CancellationToken.None);
@@ -35,6 +46,8 @@ public sealed class DiskOutboxTests : IDisposable
         return payloads;
     }
 
+    private string[] Segments() => [.. Directory.GetFiles(_directory.Path, "outbox-*.log").Order(StringComparer.Ordinal)];
+
     [Fact]
     public async Task Peek_GivesReadingsInTheOrderTheyWereWritten_AndKeepsEachUntilAcknowledged()
     {
@@ -44,10 +57,27 @@ public sealed class DiskOutboxTests : IDisposable
 
         var first = await outbox.PeekAsync(CancellationToken.None);
         Assert.Equal(first, await outbox.PeekAsync(CancellationToken.None));
+        Assert.Equal("reading 2", Encoding.UTF8.GetString(outbox.PeekAfter(first.Sequence)!.Payload));
         outbox.Acknowledge(first.Sequence);
 
         Assert.Equal("reading 2", Encoding.UTF8.GetString((await outbox.PeekAsync(CancellationToken.None)).Payload));
     }
+
+    [Fact]
+    public async Task EachReading_IsOneAppendToOneFile_NoFilePerReading()
+    {
+        var outbox = Open();
+        for (int i = 1; i <= 50; i++)
+        {
+            await AddAsync(outbox, i);
+        }
+
+        Assert.Single(Segments());
+        Assert.Equal(2, Directory.GetFileSystemEntries(_directory.Path).Length); // the segment and the acknowledgement mark
+        Assert.Equal(LogSegmentCapacity, new FileInfo(Segments()[0]).Length); // preallocated: appends change no size
+    }
+
+    private const long LogSegmentCapacity = 1 << 20;
 
     [Fact]
     public async Task Reopen_AfterACrash_FindsEveryUnacknowledgedReadingInOrder()
@@ -63,36 +93,53 @@ public sealed class DiskOutboxTests : IDisposable
         var after = Open();
         Assert.Equal(4, after.Count);
         Assert.Equal(["reading 2", "reading 3", "reading 4", "reading 5"], await DrainAsync(after));
-        Assert.Empty(Directory.GetFiles(_directory.Path));
     }
 
     [Fact]
-    public async Task Reopen_NewReadingsComeAfterTheOldOnes()
+    public async Task SequenceNumbers_GoOnAcrossDrainsAndRestarts_NeverReused()
     {
-        var before = Open();
-        await AddAsync(before, 1);
+        var first = Open();
+        await AddAsync(first, 1);
+        await AddAsync(first, 2);
+        await DrainAsync(first);
+        await AddAsync(first, 3);
+        long third = (await first.PeekAsync(CancellationToken.None)).Sequence;
+        await DrainAsync(first);
 
-        var after = Open();
-        await AddAsync(after, 2);
+        var second = Open();
+        await AddAsync(second, 4);
 
-        Assert.Equal(["reading 1", "reading 2"], await DrainAsync(after));
+        Assert.Equal(3, third);
+        Assert.Equal(4, (await second.PeekAsync(CancellationToken.None)).Sequence);
     }
 
     [Fact]
-    public async Task Reopen_HalfWrittenTemporaryFile_IsDiscarded()
+    public async Task ASegmentAllAcknowledged_IsDeleted_AndRecoveryDoesNotReadIt()
     {
-        var before = Open();
-        await AddAsync(before, 1);
-        File.WriteAllBytes(Path.Combine(_directory.Path, "0000000000000000002.msg.tmp"), [1, 2, 3]);
+        var outbox = Open();
+        byte[] big = new byte[200_000];
+        for (int i = 0; i < 12; i++)
+        {
+            await outbox.EnqueueAsync("DATA/x", big, 1, At, CancellationToken.None);
+        }
 
-        var after = Open();
+        int segments = Segments().Length;
+        for (int i = 0; i < 10; i++)
+        {
+            outbox.Acknowledge((await outbox.PeekAsync(CancellationToken.None)).Sequence);
+        }
 
-        Assert.Equal(1, after.Count);
-        Assert.Single(Directory.GetFiles(_directory.Path));
+        Assert.True(segments >= 3, $"{segments} segments");
+        Assert.True(Segments().Length < segments, "a segment whose readings were all acknowledged is gone");
+        var reopened = Open();
+        Assert.Equal(2, reopened.Count);
+        Assert.Equal(11, (await reopened.PeekAsync(CancellationToken.None)).Sequence);
     }
 
-    [Fact]
-    public async Task Peek_TornRecord_IsSkippedWithAWarning_NotACrash()
+    [Theory]
+    [InlineData(7)]
+    [InlineData(1)]
+    public async Task Reopen_TornLastRecord_IsCutWithAWarning_AndNewReadingsFollowTheLastGoodOne(int keptBytes)
     {
         var before = Open();
         for (int i = 1; i <= 3; i++)
@@ -100,13 +147,39 @@ public sealed class DiskOutboxTests : IDisposable
             await AddAsync(before, i);
         }
 
-        string second = Directory.GetFiles(_directory.Path).Order().ElementAt(1);
-        File.WriteAllBytes(second, File.ReadAllBytes(second)[..10]);
+        // The third append torn by a power cut: its first bytes written, the rest still zeros.
+        string segment = Segments()[0];
+        byte[] bytes = File.ReadAllBytes(segment);
+        int end = Array.FindLastIndex(bytes, b => b != 0) + 1;
+        int third = end - Encoding.UTF8.GetByteCount("reading 3") - Encoding.UTF8.GetByteCount("DATA/x") - 31; // frame 12, body header 19
+        Array.Clear(bytes, third + keptBytes, end - third - keptBytes);
+        File.WriteAllBytes(segment, bytes);
 
         var after = Open();
-        Assert.Equal(["reading 1", "reading 3"], await DrainAsync(after));
+        await AddAsync(after, 4);
+
+        Assert.Equal(["reading 1", "reading 2", "reading 4"], await DrainAsync(after));
         var warning = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
-        Assert.Contains("damaged", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("Cut the outbox log", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reopen_ZeroFilledBlockInTheMiddle_CutsThereAndKeepsWhatCameBefore()
+    {
+        var before = Open();
+        for (int i = 1; i <= 3; i++)
+        {
+            await AddAsync(before, i);
+        }
+
+        string segment = Segments()[0];
+        byte[] bytes = File.ReadAllBytes(segment);
+        Array.Clear(bytes, 16 + 48, 20); // inside the second record
+        File.WriteAllBytes(segment, bytes);
+
+        var after = Open();
+
+        Assert.Equal(["reading 1"], await DrainAsync(after));
     }
 
     [Fact]
@@ -125,6 +198,20 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     [Fact]
+    public async Task Enqueue_BeyondMaxBytes_DropsTheOldest()
+    {
+        var outbox = Open(maxBytes: 64 * 1024);
+        for (int i = 1; i <= 10; i++)
+        {
+            await outbox.EnqueueAsync("DATA/x", new byte[10_000], 1, At, CancellationToken.None);
+        }
+
+        Assert.InRange(outbox.Count, 5, 7);
+        Assert.Equal(10 - outbox.Count, outbox.Dropped);
+        Assert.Equal(11 - outbox.Count, (await outbox.PeekAsync(CancellationToken.None)).Sequence);
+    }
+
+    [Fact]
     public async Task Peek_OnAnEmptyOutbox_WaitsForTheNextReading()
     {
         var outbox = Open();
@@ -134,6 +221,117 @@ public sealed class DiskOutboxTests : IDisposable
         await AddAsync(outbox, 1);
 
         Assert.Equal("reading 1", Encoding.UTF8.GetString((await peek.WaitAsync(TimeSpan.FromSeconds(10))).Payload));
+    }
+
+    [Fact]
+    public async Task ForeignFiles_AreLeftAlone_AndNamedOnceInAWarning_WithoutBeingRead()
+    {
+        File.WriteAllText(Path.Combine(_directory.Path, "notes.txt"), "mine");
+        using (var huge = File.Create(Path.Combine(_directory.Path, "outbox-0000000000000000001.log")))
+        {
+            huge.SetLength(100L * 1024 * 1024); // named like a segment, 100 MB, no header of ours
+        }
+
+        var outbox = Open();
+        await AddAsync(outbox, 1);
+
+        Assert.Equal(["reading 1"], await DrainAsync(outbox));
+        Assert.True(File.Exists(Path.Combine(_directory.Path, "notes.txt")));
+        Assert.Equal(100L * 1024 * 1024, new FileInfo(Path.Combine(_directory.Path, "outbox-0000000000000000001.log")).Length);
+        var warning = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        Assert.Contains("notes.txt", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("outbox-0000000000000000001.log", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadingsOfTheFormerOneFilePerReadingOutbox_AreMovedIntoTheLogInOrder()
+    {
+        // What an earlier version left: "LTO1" records, one file each, named by their number.
+        static byte[] Legacy(string payload)
+        {
+            byte[] topic = Encoding.UTF8.GetBytes("DATA/x"), body = Encoding.UTF8.GetBytes(payload);
+            byte[] record = new byte[19 + topic.Length + body.Length + 4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(record, 0x4C54_4F31);
+            record[4] = 1;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(record.AsSpan(5), At.ToUnixTimeMilliseconds());
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(record.AsSpan(13), (ushort)topic.Length);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(record.AsSpan(15), body.Length);
+            topic.CopyTo(record, 19);
+            body.CopyTo(record, 19 + topic.Length);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(record.AsSpan(record.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(record.AsSpan(0, record.Length - 4)));
+            return record;
+        }
+
+        File.WriteAllBytes(Path.Combine(_directory.Path, "0000000000000000002.msg"), Legacy("old 2"));
+        File.WriteAllBytes(Path.Combine(_directory.Path, "0000000000000000001.msg"), Legacy("old 1"));
+        File.WriteAllBytes(Path.Combine(_directory.Path, "12.msg"), Legacy("old 12"));
+
+        var outbox = Open();
+        await AddAsync(outbox, 3);
+
+        Assert.Equal(["old 1", "old 2", "old 12", "reading 3"], await DrainAsync(outbox));
+        Assert.Empty(Directory.GetFiles(_directory.Path, "*.msg"));
+    }
+
+    [Fact]
+    public async Task SetAside_CopiesTheReadingIntoRejected_AndTheNextComesUp()
+    {
+        var outbox = Open();
+        await AddAsync(outbox, 1);
+        await AddAsync(outbox, 2);
+
+        string? kept = outbox.SetAside((await outbox.PeekAsync(CancellationToken.None)).Sequence);
+
+        Assert.Equal(Path.Combine(_directory.Path, DiskOutbox.RejectedFile), kept);
+        Assert.Equal(RecordFrame.Record, OutboxRecord.Read(File.ReadAllBytes(kept!), out var rejected, out _, out _));
+        Assert.Equal("reading 1", Encoding.UTF8.GetString(rejected!.Payload));
+        Assert.Equal(["reading 2"], await DrainAsync(outbox));
+        Assert.Equal(0, Open().Count);
+    }
+
+    [Fact]
+    public async Task DirectoryRemovedUnderIt_WaitingReadingsStillGo_AndNewOnesLandWhereARestartFindsThem()
+    {
+        var outbox = Open();
+        await AddAsync(outbox, 1);
+        Directory.Delete(_directory.Path, recursive: true);
+
+        for (int i = 2; i <= 70; i++)
+        {
+            await AddAsync(outbox, i);
+        }
+
+        Assert.Contains(_logger.Collector.GetSnapshot(), r => r.Message.Contains("was removed under us", StringComparison.Ordinal));
+        Assert.Equal("reading 1", Encoding.UTF8.GetString((await outbox.PeekAsync(CancellationToken.None)).Payload));
+        var reopened = Open();
+        Assert.True(reopened.Count > 0);
+        Assert.Equal("reading 70", Encoding.UTF8.GetString(reopened.PeekAfter(reopened.Waiting()[^2])!.Payload));
+    }
+
+    [Fact]
+    public async Task DirectoryRemovedAndUnmakeable_FailsWithOutboxLost_SoTheServiceRestarts()
+    {
+        var outbox = Open();
+        await AddAsync(outbox, 1);
+        Directory.Delete(_directory.Path, recursive: true);
+        File.WriteAllText(_directory.Path, "a file where the directory was");
+        try
+        {
+            var ex = await Record.ExceptionAsync(async () =>
+            {
+                for (int i = 2; i <= 70; i++)
+                {
+                    await AddAsync(outbox, i);
+                }
+            });
+
+            Assert.IsType<OutboxLostException>(ex);
+        }
+        finally
+        {
+            File.Delete(_directory.Path);
+            Directory.CreateDirectory(_directory.Path);
+        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using LabTelemetry.Core.Outbox;
 
 namespace LabTelemetry.Tests.Core.Outbox;
@@ -7,44 +8,54 @@ public class OutboxRecordTests
     private static readonly OutboxMessage Message = new(7, "DATA/b8:27:eb:12:34:56", "{\"temperature\": 21.5}"u8.ToArray(), 1, DateTimeOffset.FromUnixTimeMilliseconds(1_795_600_000_123));
 
     [Fact]
-    public void Decode_WhatEncodeWrote_GivesTheMessageBack()
+    public void Read_WhatEncodeWrote_GivesTheMessageBack_AndItsLength()
     {
-        var decoded = OutboxRecord.Decode(7, OutboxRecord.Encode(Message), out string? problem);
+        byte[] record = OutboxRecord.Encode(Message);
 
-        Assert.Null(problem);
-        Assert.Equal(Message.Topic, decoded!.Topic);
-        Assert.Equal(Message.Payload, decoded.Payload);
-        Assert.Equal(Message.Qos, decoded.Qos);
-        Assert.Equal(Message.TakenAt, decoded.TakenAt);
+        Assert.Equal(RecordFrame.Record, OutboxRecord.Read(record, out var read, out int length, out _));
+        Assert.Equal(record.Length, length);
+        Assert.Equal(7, read!.Sequence);
+        Assert.Equal(Message.Topic, read.Topic);
+        Assert.Equal(Message.Payload, read.Payload);
+        Assert.Equal(Message.Qos, read.Qos);
+        Assert.Equal(Message.TakenAt, read.TakenAt);
     }
 
     [Fact]
-    public void Decode_OneFlippedBit_IsACrcMismatch()
+    public void Read_OneFlippedBit_IsDamage_ACrcMismatch()
     {
         byte[] record = OutboxRecord.Encode(Message);
         record[30] ^= 0x01;
 
-        Assert.Null(OutboxRecord.Decode(7, record, out string? problem));
+        Assert.Equal(RecordFrame.Damaged, OutboxRecord.Read(record, out _, out _, out string? problem));
         Assert.Equal("CRC mismatch", problem);
     }
 
     [Theory]
-    [InlineData(0)]
     [InlineData(10)]
     [InlineData(40)]
-    public void Decode_TornRecord_IsRefused(int keptBytes)
+    public void Read_TornRecord_IsDamage(int keptBytes)
     {
         byte[] torn = OutboxRecord.Encode(Message)[..keptBytes];
 
-        Assert.Null(OutboxRecord.Decode(7, torn, out string? problem));
+        Assert.Equal(RecordFrame.Damaged, OutboxRecord.Read(torn, out _, out _, out string? problem));
         Assert.NotNull(problem);
     }
 
     [Fact]
-    public void Decode_ZeroFilledFile_IsRefused()
+    public void Read_Zeros_AreTheEndOfTheLog()
     {
-        // What ext4 can leave after a power cut: the right size, all zeros.
-        Assert.Null(OutboxRecord.Decode(7, new byte[OutboxRecord.Encode(Message).Length], out string? problem));
-        Assert.Equal("not an outbox record", problem);
+        // The preallocated space after the last record.
+        Assert.Equal(RecordFrame.End, OutboxRecord.Read(new byte[64], out _, out _, out _));
+    }
+
+    [Fact]
+    public void Read_AHugeLength_IsDamage_NotAnAllocation()
+    {
+        byte[] record = OutboxRecord.Encode(Message);
+        BinaryPrimitives.WriteInt32BigEndian(record.AsSpan(4), int.MaxValue);
+
+        Assert.Equal(RecordFrame.Damaged, OutboxRecord.Read(record, out _, out _, out string? problem));
+        Assert.Contains("record length", problem, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,57 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace LabTelemetry.Core.Outbox;
+
+/// <summary>
+/// The two syncs .NET does not offer: <c>fdatasync</c>, which flushes a file's data without its timestamps (an
+/// append into preallocated space then costs the data block alone), and <c>fsync</c> of a directory, which makes a
+/// file's creation, rename or removal survive a power cut.
+/// </summary>
+internal static partial class Storage
+{
+    private const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY on Linux
+
+    public static void FlushData(SafeFileHandle file)
+    {
+        if (fdatasync(file) != 0)
+        {
+            throw new IOException($"fdatasync failed: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+    }
+
+    public static void FlushDirectory(string directory)
+    {
+        int fd = open(directory, ReadOnlyDirectory);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open {directory}: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+
+        try
+        {
+            if (fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of {directory} failed: {Marshal.GetLastPInvokeErrorMessage()}");
+            }
+        }
+        finally
+        {
+            _ = close(fd);
+        }
+    }
+
+#pragma warning disable SA1300, IDE1006 // the C library's names
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fdatasync(SafeFileHandle fd);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fsync(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int close(int fd);
+#pragma warning restore SA1300, IDE1006
+}
