@@ -164,6 +164,34 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     [Fact]
+    public async Task CrashAtAnyByteOfAnAppend_LosesOnlyThatRecord_AndTheNextRunNumbersOnFromTheLastWholeOne()
+    {
+        var writer = Open();
+        for (int i = 1; i <= 3; i++)
+        {
+            await AddAsync(writer, i);
+        }
+
+        string segment = Segments()[0];
+        byte[] whole = File.ReadAllBytes(segment);
+        int end = Array.FindLastIndex(whole, b => b != 0) + 1;
+        int third = end - Encoding.UTF8.GetByteCount("reading 3") - Encoding.UTF8.GetByteCount("DATA/x") - 31;
+        for (int written = 0; written < end - third; written++)
+        {
+            // The power went after `written` bytes of the third append reached the disk.
+            byte[] torn = (byte[])whole.Clone();
+            Array.Clear(torn, third + written, end - third - written);
+            File.WriteAllBytes(segment, torn);
+
+            var after = Open();
+            Assert.Equal([1L, 2L], after.Waiting());
+            Assert.Equal(3, after.NextSequence);
+            after.Dispose();
+            _opened.Remove(after);
+        }
+    }
+
+    [Fact]
     public async Task Reopen_ZeroFilledBlockInTheMiddle_CutsThereAndKeepsWhatCameBefore()
     {
         var before = Open();
