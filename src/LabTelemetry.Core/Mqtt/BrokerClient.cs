@@ -56,6 +56,8 @@ public sealed record BrokerDisconnected(bool ClientWasConnected, MqttClientDisco
 /// <summary>The real client: MQTTnet v5's <see cref="IMqttClient"/>.</summary>
 public sealed class MqttNetBrokerClient : IBrokerClient
 {
+    private const int ConnectPacketType = 1;
+
     private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
 
     public MqttNetBrokerClient()
@@ -72,8 +74,30 @@ public sealed class MqttNetBrokerClient : IBrokerClient
 
     public async Task<ConnectAnswer> ConnectAsync(MqttClientOptions options, CancellationToken cancellationToken)
     {
-        var result = await _client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-        return new ConnectAnswer(result.ResultCode, result.IsSessionPresent, result.ReasonString, result.MaximumPacketSize ?? 0);
+        // MQTTnet's keep-alive loop wakes every 250 ms, whatever the period: four wake-ups a second on an idle Pi. The
+        // supervisor pings at its own pace instead (Mqtt:HealthCheckInterval, at most half the keep-alive). The CONNECT
+        // still carries the keep-alive, so the broker publishes our will when we vanish; the loop, which reads the
+        // option once the CONNACK is in, finds zero.
+        Task StopKeepAliveLoop(MQTTnet.Diagnostics.PacketInspection.InspectMqttPacketEventArgs e)
+        {
+            if (e.Direction == MQTTnet.Diagnostics.PacketInspection.MqttPacketFlowDirection.Outbound && e.Buffer.Length > 0 && e.Buffer[0] >> 4 == ConnectPacketType)
+            {
+                options.KeepAlivePeriod = TimeSpan.Zero;
+            }
+
+            return Task.CompletedTask;
+        }
+
+        _client.InspectPacketAsync += StopKeepAliveLoop;
+        try
+        {
+            var result = await _client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+            return new ConnectAnswer(result.ResultCode, result.IsSessionPresent, result.ReasonString, result.MaximumPacketSize ?? 0);
+        }
+        finally
+        {
+            _client.InspectPacketAsync -= StopKeepAliveLoop;
+        }
     }
 
     public async Task<PublishAnswer> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)

@@ -78,6 +78,12 @@ public sealed class MqttOptions : IValidatableObject
             yield return new ValidationResult($"Mqtt:ProtocolVersion is '{ProtocolVersion}'; use 3.1.1 or 5.", [nameof(ProtocolVersion)]);
         }
 
+        // The supervisor's pings are the keep-alive (MQTTnet's own loop is off): they must come well within it.
+        if (KeepAlive > TimeSpan.Zero && HealthCheckInterval > KeepAlive / 2)
+        {
+            yield return new ValidationResult($"Mqtt:HealthCheckInterval ({HealthCheckInterval}) must be at most half of Mqtt:KeepAlive ({KeepAlive}): its pings keep the connection alive.", [nameof(HealthCheckInterval)]);
+        }
+
         if (!string.IsNullOrEmpty(Password) && string.IsNullOrEmpty(Username))
         {
             yield return new ValidationResult("Mqtt:Password is set but Mqtt:Username is empty; MQTT sends a password only with a user name.", [nameof(Password)]);

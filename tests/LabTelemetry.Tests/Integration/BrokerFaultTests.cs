@@ -154,4 +154,22 @@ public sealed class BrokerFaultTests(ITestOutputHelper output)
         Assert.InRange(seen.Connects, 0, 14);
         Assert.True(seen.Cpu < TimeSpan.FromSeconds(2), $"worker CPU {seen.Cpu.TotalSeconds:0.00} s in 20 s");
     }
+
+    [Fact]
+    public async Task IdleWorker_TellsTheBrokerItsKeepAlive_AndKeepsTheLinkWithTheSupervisorsPingsAlone()
+    {
+        await using var broker = MosquittoBroker.Logging();
+        await broker.StartAgainAsync();
+        await using var worker = WorkerProcess.Start(Settings(broker, "5", "--Mqtt:KeepAlive=00:00:02", "--Telemetry:Interval=01:00:00"));
+        Assert.True(await Eventually.TrueAsync(() => broker.Count(Connects) == 1, Within), worker.Output);
+
+        // Three keep-alive periods with nothing to publish after the first reading: a broker that saw no packet for
+        // 1.5 of them would drop us. MQTTnet's own keep-alive loop is off; the health checks are the pings.
+        var seen = await WatchAsync(broker, worker, 6);
+
+        Assert.Contains(broker.LogLines(), l => l.StartsWith(Connects, StringComparison.Ordinal) && l.Contains(", k2)", StringComparison.Ordinal));
+        Assert.Equal(0, seen.Connects);
+        Assert.InRange(seen.Pings, 4, 8);
+        Assert.DoesNotContain(broker.LogLines(), l => l.Contains("exceeded timeout", StringComparison.Ordinal));
+    }
 }
