@@ -43,7 +43,8 @@ def main():
 
     client.connect_async(args.host, args.port, keepalive=30)
     client.loop_start()
-    next_tick = time.monotonic() + args.interval
+    # As the lab's script does: publish at once, then every interval.
+    next_tick = time.monotonic()
     try:
         while True:
             time.sleep(max(0.0, next_tick - time.monotonic()))

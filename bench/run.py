@@ -371,6 +371,7 @@ def main():
     parser.add_argument("--schedule-seconds", type=int, default=100)
     parser.add_argument("--idle-seconds", type=int, default=60, help="CPU measured over this long at the default 5 s interval")
     parser.add_argument("--waiting", type=int, default=100_000, help="readings waiting in the outbox for the start-up measure")
+    parser.add_argument("--only", nargs="*", help="measure only these (startup_ms, resident_mib, per_reading, idle_cpu, …)")
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="bench-")
@@ -390,8 +391,12 @@ def main():
             ("idle_cpu", lambda c: idle_cpu(c, broker, subscriber, args.idle_seconds)),
             ("per_reading", lambda c: per_reading(c, broker, subscriber, 10)),
         ]:
+            if args.only and name not in args.only:
+                continue
             results[name] = {c.name: measure(c) for c in contenders}
             print_row(name, results[name], flush=True)
+        if args.only:
+            return
         results["startup_with_backlog_worker"] = startup_with_backlog(contenders[0], scratch, args.waiting)
         print("start-up with a backlog (worker):", json.dumps(results["startup_with_backlog_worker"]), flush=True)
         results["schedule_worker"] = schedule(contenders[0], broker, subscriber, args.schedule_seconds)

@@ -3,6 +3,14 @@ using LabTelemetry.Worker.Logging;
 using LabTelemetry.Worker.Startup;
 using Serilog;
 
+// The one socket, the broker's, completes its reads and writes on the thread that polls it instead of handing each
+// to the thread pool: at one reading a tick, most of the CPU was threads waking each other, not work. Set before
+// any socket exists, which is when .NET reads it; a value set from outside wins.
+if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+{
+    Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+}
+
 // Until a host is built, a bootstrap logger catches what goes wrong on the way.
 Log.Logger = ConsoleLogging.CreateBootstrapLogger();
 try

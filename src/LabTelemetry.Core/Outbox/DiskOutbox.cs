@@ -39,6 +39,9 @@ public sealed partial class DiskOutbox : IDisposable
     private long _lastCheck = Environment.TickCount64;
     private OutboxMessage? _head;
 
+    // The reading appended last: at one reading a tick the sender asks for it at once, and need not read it back.
+    private OutboxMessage? _newest;
+
     public DiskOutbox(IOptions<OutboxOptions> options, ILogger<DiskOutbox> logger)
     {
         _options = options.Value;
@@ -95,10 +98,12 @@ public sealed partial class DiskOutbox : IDisposable
         lock (_gate)
         {
             long sequence = _nextSequence;
-            byte[] record = OutboxRecord.Encode(new OutboxMessage(sequence, topic, payload, qos, takenAt));
+            var message = new OutboxMessage(sequence, topic, payload, qos, takenAt);
+            byte[] record = OutboxRecord.Encode(message);
             var segment = SegmentFor(record.Length, sequence);
             long offset = segment.Append(record, _options.Durable);
             _nextSequence = sequence + 1;
+            _newest = message;
             _entries.Add(new Entry(sequence, segment, offset, record.Length));
             _bytes += record.Length;
             DropBeyondBounds();
@@ -136,7 +141,12 @@ public sealed partial class DiskOutbox : IDisposable
                 continue;
             }
 
-            var message = Read(entry);
+            lock (_gate)
+            {
+                _head = _newest?.Sequence == entry.Sequence ? _newest : null;
+            }
+
+            var message = _head ?? Read(entry);
             lock (_gate)
             {
                 _head = message;
@@ -168,6 +178,10 @@ public sealed partial class DiskOutbox : IDisposable
             }
 
             entry = _entries[(int)index];
+            if (_newest?.Sequence == entry.Sequence)
+            {
+                return _newest;
+            }
         }
 
         return Read(entry);
