@@ -8,28 +8,29 @@ namespace LabTelemetry.Core.Health;
 /// </summary>
 internal sealed class Liveness(TimeProvider timeProvider)
 {
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Last, TimeSpan MaxQuiet)> _loops = new();
+    // Monotonic timestamps: a Pi has no RTC, and NTP stepping its wall clock by days must neither fake a stall nor hide one.
+    private readonly ConcurrentDictionary<string, (long Last, TimeSpan MaxQuiet)> _loops = new();
 
     /// <summary>Declares a loop that is expected to beat at least every <paramref name="maxQuiet"/>.</summary>
-    public void Expect(string loop, TimeSpan maxQuiet) => _loops[loop] = (timeProvider.GetUtcNow(), maxQuiet);
+    public void Expect(string loop, TimeSpan maxQuiet) => _loops[loop] = (timeProvider.GetTimestamp(), maxQuiet);
 
     public void Beat(string loop)
     {
         if (_loops.TryGetValue(loop, out var entry))
         {
-            _loops[loop] = (timeProvider.GetUtcNow(), entry.MaxQuiet);
+            _loops[loop] = (timeProvider.GetTimestamp(), entry.MaxQuiet);
         }
     }
 
     /// <summary>Returns the first loop that has been quiet too long, with how long, or <see langword="null"/> when all are alive.</summary>
     public (string Loop, TimeSpan Quiet)? FirstStalled()
     {
-        var now = timeProvider.GetUtcNow();
         foreach (var (loop, (last, maxQuiet)) in _loops)
         {
-            if (now - last > maxQuiet)
+            var quiet = timeProvider.GetElapsedTime(last);
+            if (quiet > maxQuiet)
             {
-                return (loop, now - last);
+                return (loop, quiet);
             }
         }
 

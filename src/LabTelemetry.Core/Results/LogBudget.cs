@@ -8,7 +8,8 @@ public sealed class LogBudget(int perSecond, TimeProvider timeProvider)
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
 
-    private DateTimeOffset _windowStart = timeProvider.GetUtcNow();
+    // Windows are timed on the monotonic clock: a wall clock stepped back by NTP would keep one window open for days.
+    private long _windowStart = timeProvider.GetTimestamp();
     private int _used;
 
     /// <summary>Gets how many events were refused since the last <see cref="TakeSuppressed"/>.</summary>
@@ -31,7 +32,7 @@ public sealed class LogBudget(int perSecond, TimeProvider timeProvider)
     /// <summary>Returns the count of refused events once their second is over, and starts counting again.</summary>
     public int TakeSuppressed()
     {
-        if (Suppressed == 0 || timeProvider.GetUtcNow() - _windowStart < Window)
+        if (Suppressed == 0 || timeProvider.GetElapsedTime(_windowStart) < Window)
         {
             return 0;
         }
@@ -44,10 +45,9 @@ public sealed class LogBudget(int perSecond, TimeProvider timeProvider)
 
     private void StartNewWindowIfDue()
     {
-        var now = timeProvider.GetUtcNow();
-        if (now - _windowStart >= Window)
+        if (timeProvider.GetElapsedTime(_windowStart) >= Window)
         {
-            _windowStart = now;
+            _windowStart = timeProvider.GetTimestamp();
             _used = 0;
         }
     }

@@ -2,9 +2,10 @@ namespace LabTelemetry.Core.Sensors;
 
 /// <summary>
 /// Rejects what a DS18B20 produces when something is wrong, so that only real room temperatures
-/// reach the grader. One instance follows one sensor: it remembers what it saw last.
+/// reach the grader. One instance follows one sensor: it remembers what it saw last. It stamps each reading with
+/// both clocks: the wall clock for what is shown and sent, the monotonic one for rates.
 /// </summary>
-public sealed class ReadingValidator(double maxRateCelsiusPerSecond)
+public sealed class ReadingValidator(double maxRateCelsiusPerSecond, TimeProvider timeProvider)
 {
     public const double MinCelsius = -55;
     public const double MaxCelsius = 125;
@@ -22,8 +23,8 @@ public sealed class ReadingValidator(double maxRateCelsiusPerSecond)
     private int _consistentJumps;
     private double? _previousRaw;
 
-    /// <summary>Returns the reading when it is plausible; throws <see cref="SensorException"/> when not.</summary>
-    public SensorReading Validate(double celsius, DateTimeOffset takenAt)
+    /// <summary>Returns the reading, taken now, when it is plausible; throws <see cref="SensorException"/> when not.</summary>
+    public SensorReading Validate(double celsius)
     {
         double? previousRaw = _previousRaw;
         _previousRaw = celsius;
@@ -39,10 +40,10 @@ public sealed class ReadingValidator(double maxRateCelsiusPerSecond)
             throw new SensorException(SensorFault.PowerOnReset, "85 °C is the DS18B20's power-on value; waiting for the next read to confirm it (check the sensor's power wiring if this repeats).");
         }
 
-        var reading = new SensorReading(celsius, takenAt);
+        var reading = new SensorReading(celsius, timeProvider.GetUtcNow(), timeProvider.GetTimestamp());
         if (_lastAccepted is { } last && IsTooFast(last, reading) && !ConfirmsJump(reading))
         {
-            throw new SensorException(SensorFault.TooFast, $"{celsius} °C after {last.Celsius} °C {(takenAt - last.TakenAt).TotalSeconds:0.#} s earlier is faster than {maxRateCelsiusPerSecond} °C/s (Sensor:MaxRateCelsiusPerSecond).");
+            throw new SensorException(SensorFault.TooFast, $"{celsius} °C after {last.Celsius} °C {Between(last, reading).TotalSeconds:0.#} s earlier is faster than {maxRateCelsiusPerSecond} °C/s (Sensor:MaxRateCelsiusPerSecond).");
         }
 
         _lastAccepted = reading;
@@ -51,9 +52,12 @@ public sealed class ReadingValidator(double maxRateCelsiusPerSecond)
         return reading;
     }
 
+    // The monotonic clock: NTP stepping the wall clock back would turn every change into a jump, and forward hide one.
+    private TimeSpan Between(SensorReading from, SensorReading to) => timeProvider.GetElapsedTime(from.Timestamp, to.Timestamp);
+
     private bool IsTooFast(SensorReading from, SensorReading to)
     {
-        double seconds = Math.Max((to.TakenAt - from.TakenAt).TotalSeconds, 0.001);
+        double seconds = Math.Max(Between(from, to).TotalSeconds, 0.001);
         return Math.Abs(to.Celsius - from.Celsius) / seconds > maxRateCelsiusPerSecond;
     }
 

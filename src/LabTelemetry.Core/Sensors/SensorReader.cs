@@ -17,7 +17,7 @@ internal sealed partial class SensorReader(
     TimeProvider timeProvider,
     ILogger<SensorReader> logger) : BackgroundService
 {
-    private readonly ReadingValidator _validator = new(sensorOptions.Value.MaxRateCelsiusPerSecond);
+    private readonly ReadingValidator _validator = new(sensorOptions.Value.MaxRateCelsiusPerSecond, timeProvider);
     private readonly SensorHealth _health = new();
     private bool _hadReading;
 
@@ -42,7 +42,7 @@ internal sealed partial class SensorReader(
         try
         {
             double celsius = await sensor.ReadCelsiusAsync(cancellationToken).ConfigureAwait(false);
-            var reading = _validator.Validate(celsius, timeProvider.GetUtcNow());
+            var reading = _validator.Validate(celsius);
             latest.Set(reading);
             int failedReads = _health.FailedReads;
             if (_health.ReportGood())

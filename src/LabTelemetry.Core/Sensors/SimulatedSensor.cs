@@ -7,7 +7,7 @@ namespace LabTelemetry.Core.Sensors;
 public sealed class SimulatedSensor(TimeProvider timeProvider, TimeSpan readTime = default) : ITemperatureSensor
 {
     private static readonly TimeSpan Period = TimeSpan.FromMinutes(10);
-    private readonly DateTimeOffset _start = timeProvider.GetUtcNow();
+    private readonly long _start = timeProvider.GetTimestamp();
 
     public string Name => "simulated";
 
@@ -18,7 +18,8 @@ public sealed class SimulatedSensor(TimeProvider timeProvider, TimeSpan readTime
             await Task.Delay(readTime, timeProvider, cancellationToken).ConfigureAwait(false);
         }
 
-        double phase = (timeProvider.GetUtcNow() - _start) / Period * 2 * Math.PI;
+        // The monotonic clock: a wall clock stepped by NTP would make the simulated room jump.
+        double phase = timeProvider.GetElapsedTime(_start) / Period * 2 * Math.PI;
 #pragma warning disable CA5394 // Noise for a simulated room, not security.
         double noise = (Random.Shared.NextDouble() - 0.5) * 0.1;
 #pragma warning restore CA5394

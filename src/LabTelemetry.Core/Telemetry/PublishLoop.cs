@@ -65,7 +65,9 @@ internal sealed partial class PublishLoop(
     internal async Task<TickOutcome> PublishTickAsync(CancellationToken cancellationToken)
     {
         var reading = latest.Current;
-        var age = reading is null ? TimeSpan.MaxValue : timeProvider.GetUtcNow() - reading.TakenAt;
+
+        // Aged on the monotonic clock: NTP stepping the wall clock must not make a fresh reading stale, nor a stale one fresh.
+        var age = reading is null ? TimeSpan.MaxValue : timeProvider.GetElapsedTime(reading.Timestamp);
         if (age > _options.Interval * FreshIntervals)
         {
             if (_skipped++ == 0)

@@ -75,14 +75,14 @@ internal static class OnceCommand
 
     private static async Task<double?> ReadAsync(ITemperatureSensor sensor, SensorOptions options)
     {
-        var validator = new ReadingValidator(options.MaxRateCelsiusPerSecond);
+        var validator = new ReadingValidator(options.MaxRateCelsiusPerSecond, TimeProvider.System);
         SensorException? last = null;
         for (int i = 0; i < Reads; i++)
         {
             try
             {
                 double celsius = await sensor.ReadCelsiusAsync(CancellationToken.None).ConfigureAwait(false);
-                return validator.Validate(celsius, TimeProvider.System.GetUtcNow()).Celsius;
+                return validator.Validate(celsius).Celsius;
             }
             catch (SensorException ex) when (ex.Fault is SensorFault.PowerOnReset or SensorFault.CrcError)
             {

@@ -1,20 +1,30 @@
 using LabTelemetry.Core.Sensors;
+using LabTelemetry.Tests.Support;
 
 namespace LabTelemetry.Tests.Core.Sensors;
 
 public class ReadingValidatorTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
-    private readonly ReadingValidator _validator = new(maxRateCelsiusPerSecond: 2.0);
+    private readonly SteppedWallClock _clock = new();
+    private readonly ReadingValidator _validator;
+    private double _seconds;
 
-    private static DateTimeOffset At(double seconds) => Start.AddSeconds(seconds);
+    public ReadingValidatorTests() => _validator = new(maxRateCelsiusPerSecond: 2.0, _clock);
+
+    /// <summary>Validates a reading taken <paramref name="seconds"/> after the test began.</summary>
+    private SensorReading ValidateAt(double seconds, double celsius)
+    {
+        _clock.Advance(TimeSpan.FromSeconds(seconds - _seconds));
+        _seconds = seconds;
+        return _validator.Validate(celsius);
+    }
 
     [Fact]
     public void Validate_RoomTemperature_IsAccepted()
     {
-        var reading = _validator.Validate(21.5, At(0));
+        var reading = ValidateAt(0, 21.5);
 
-        Assert.Equal(new SensorReading(21.5, At(0)), reading);
+        Assert.Equal(new SensorReading(21.5, _clock.GetUtcNow(), _clock.GetTimestamp()), reading);
     }
 
     [Theory]
@@ -24,7 +34,7 @@ public class ReadingValidatorTests
     [InlineData(double.NaN)]
     public void Validate_OutsideTheDs18b20Range_IsRejected(double celsius)
     {
-        var ex = Assert.Throws<SensorException>(() => _validator.Validate(celsius, At(0)));
+        var ex = Assert.Throws<SensorException>(() => ValidateAt(0, celsius));
 
         Assert.Equal(SensorFault.OutOfRange, ex.Fault);
     }
@@ -32,7 +42,7 @@ public class ReadingValidatorTests
     [Fact]
     public void Validate_Minus127_SaysTheSensorIsUnplugged()
     {
-        var ex = Assert.Throws<SensorException>(() => _validator.Validate(-127, At(0)));
+        var ex = Assert.Throws<SensorException>(() => ValidateAt(0, -127));
 
         Assert.Contains("unplugged", ex.Message, StringComparison.Ordinal);
     }
@@ -42,15 +52,15 @@ public class ReadingValidatorTests
     [InlineData(125.0)]
     public void Validate_RangeEnds_AreAccepted(double celsius)
     {
-        Assert.Equal(celsius, _validator.Validate(celsius, At(0)).Celsius);
+        Assert.Equal(celsius, ValidateAt(0, celsius).Celsius);
     }
 
     [Fact]
     public void Validate_85Once_IsRejectedAsPowerOnReset()
     {
-        _validator.Validate(21.5, At(0));
+        ValidateAt(0, 21.5);
 
-        var ex = Assert.Throws<SensorException>(() => _validator.Validate(85, At(1)));
+        var ex = Assert.Throws<SensorException>(() => ValidateAt(1, 85));
 
         Assert.Equal(SensorFault.PowerOnReset, ex.Fault);
     }
@@ -58,26 +68,26 @@ public class ReadingValidatorTests
     [Fact]
     public void Validate_85ConfirmedByTheNextRead_IsAccepted()
     {
-        Assert.Throws<SensorException>(() => _validator.Validate(85, At(0)));
+        Assert.Throws<SensorException>(() => ValidateAt(0, 85));
 
-        Assert.Equal(85, _validator.Validate(85, At(1)).Celsius);
+        Assert.Equal(85, ValidateAt(1, 85).Celsius);
     }
 
     [Fact]
     public void Validate_85ThenARealValue_AcceptsTheRealValue()
     {
-        _validator.Validate(21.5, At(0));
-        Assert.Throws<SensorException>(() => _validator.Validate(85, At(1)));
+        ValidateAt(0, 21.5);
+        Assert.Throws<SensorException>(() => ValidateAt(1, 85));
 
-        Assert.Equal(21.6, _validator.Validate(21.6, At(2)).Celsius);
+        Assert.Equal(21.6, ValidateAt(2, 21.6).Celsius);
     }
 
     [Fact]
     public void Validate_JumpFasterThanTheRate_IsRejected()
     {
-        _validator.Validate(21.5, At(0));
+        ValidateAt(0, 21.5);
 
-        var ex = Assert.Throws<SensorException>(() => _validator.Validate(40, At(1)));
+        var ex = Assert.Throws<SensorException>(() => ValidateAt(1, 40));
 
         Assert.Equal(SensorFault.TooFast, ex.Fault);
         Assert.Contains("Sensor:MaxRateCelsiusPerSecond", ex.Message, StringComparison.Ordinal);
@@ -86,29 +96,50 @@ public class ReadingValidatorTests
     [Fact]
     public void Validate_SameChangeOverLongerTime_IsAccepted()
     {
-        _validator.Validate(21.5, At(0));
+        ValidateAt(0, 21.5);
 
-        Assert.Equal(40, _validator.Validate(40, At(60)).Celsius);
+        Assert.Equal(40, ValidateAt(60, 40).Celsius);
     }
 
     [Fact]
     public void Validate_NewLevelRepeatedThreeTimes_IsBelieved()
     {
-        _validator.Validate(21.5, At(0));
-        Assert.Throws<SensorException>(() => _validator.Validate(4.0, At(1)));
-        Assert.Throws<SensorException>(() => _validator.Validate(4.1, At(2)));
+        ValidateAt(0, 21.5);
+        Assert.Throws<SensorException>(() => ValidateAt(1, 4.0));
+        Assert.Throws<SensorException>(() => ValidateAt(2, 4.1));
 
-        Assert.Equal(4.1, _validator.Validate(4.1, At(3)).Celsius);
+        Assert.Equal(4.1, ValidateAt(3, 4.1).Celsius);
     }
 
     [Fact]
     public void Validate_SpikesThatDisagree_AreNeverBelieved()
     {
-        _validator.Validate(21.5, At(0));
+        ValidateAt(0, 21.5);
 
-        Assert.Throws<SensorException>(() => _validator.Validate(60, At(1)));
-        Assert.Throws<SensorException>(() => _validator.Validate(-20, At(2)));
-        Assert.Throws<SensorException>(() => _validator.Validate(60, At(3)));
-        Assert.Throws<SensorException>(() => _validator.Validate(-20, At(4)));
+        Assert.Throws<SensorException>(() => ValidateAt(1, 60));
+        Assert.Throws<SensorException>(() => ValidateAt(2, -20));
+        Assert.Throws<SensorException>(() => ValidateAt(3, 60));
+        Assert.Throws<SensorException>(() => ValidateAt(4, -20));
+    }
+
+    [Fact]
+    public void Validate_WhenTheWallClockStepsADayBack_JudgesTheRateOnRealTime()
+    {
+        ValidateAt(0, 21.5);
+        _clock.Step(TimeSpan.FromDays(-1));
+
+        Assert.Equal(21.6, ValidateAt(1, 21.6).Celsius);
+    }
+
+    [Fact]
+    public void Validate_WhenTheWallClockStepsADayForward_StillRejectsAJump()
+    {
+        ValidateAt(0, 21.5);
+        _clock.Step(TimeSpan.FromDays(1));
+
+        var ex = Assert.Throws<SensorException>(() => ValidateAt(1, 40));
+
+        Assert.Equal(SensorFault.TooFast, ex.Fault);
+        Assert.Contains("1 s earlier", ex.Message, StringComparison.Ordinal);
     }
 }

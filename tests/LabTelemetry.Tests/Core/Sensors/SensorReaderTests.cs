@@ -37,7 +37,7 @@ public class SensorReaderTests
 
         await ReadAsync(reader, 1);
 
-        Assert.Equal(new SensorReading(21.5, _time.GetUtcNow()), _latest.Current);
+        Assert.Equal(new SensorReading(21.5, _time.GetUtcNow(), _time.GetTimestamp()), _latest.Current);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using LabTelemetry.Core.Sensors;
+using LabTelemetry.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LabTelemetry.Tests.Core.Sensors;
@@ -27,5 +28,18 @@ public class SimulatedSensorTests
         time.Advance(TimeSpan.FromMilliseconds(1));
 
         Assert.InRange(await read, 19.9, 23.1);
+    }
+
+    [Fact]
+    public async Task Read_WhenTheWallClockIsStepped_StaysOnTheSameCurve()
+    {
+        var clock = new SteppedWallClock();
+        var sensor = new SimulatedSensor(clock);
+        clock.Advance(TimeSpan.FromMinutes(2.5)); // the top of the curve
+        double before = await sensor.ReadCelsiusAsync(CancellationToken.None);
+
+        clock.Step(TimeSpan.FromMinutes(5)); // half a period: the bottom, were the wall clock the curve's time
+
+        Assert.InRange(await sensor.ReadCelsiusAsync(CancellationToken.None), before - 0.2, before + 0.2);
     }
 }

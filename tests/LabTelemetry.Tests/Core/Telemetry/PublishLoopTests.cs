@@ -35,6 +35,9 @@ public sealed class PublishLoopTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
+    private PublishLoop LoopOn(TimeProvider clock) => new(
+        _latest, _outbox, Pi, Options.Create(new TelemetryOptions { Interval = Interval, Group = "БАГ-18-01", Students = ["Иванов И.И"] }), new Liveness(clock), clock, _logger);
+
     [Fact]
     public void Topic_IsDataSlashMac() => Assert.Equal("DATA/b8:27:eb:12:34:56", _loop.Topic);
 
@@ -48,7 +51,7 @@ public sealed class PublishLoopTests : IDisposable
     [Fact]
     public async Task Publish_WhenReadingIsStale_SkipsTick()
     {
-        _latest.Set(new SensorReading(21.5, _time.GetUtcNow()));
+        _latest.Set(new SensorReading(21.5, _time.GetUtcNow(), _time.GetTimestamp()));
         _time.Advance((Interval * 3) + TimeSpan.FromMilliseconds(1));
 
         Assert.Equal(TickOutcome.SkippedStale, await _loop.PublishTickAsync(CancellationToken.None));
@@ -58,7 +61,7 @@ public sealed class PublishLoopTests : IDisposable
     public async Task Publish_WhenReadingIsFresh_WritesTheExactPayloadToTheOutbox()
     {
         var takenAt = _time.GetUtcNow();
-        _latest.Set(new SensorReading(21.46, takenAt));
+        _latest.Set(new SensorReading(21.46, takenAt, _time.GetTimestamp()));
         _time.Advance(Interval * 3);
 
         Assert.Equal(TickOutcome.Queued, await _loop.PublishTickAsync(CancellationToken.None));
@@ -78,7 +81,7 @@ public sealed class PublishLoopTests : IDisposable
             await _loop.PublishTickAsync(CancellationToken.None);
         }
 
-        _latest.Set(new SensorReading(21.5, _time.GetUtcNow()));
+        _latest.Set(new SensorReading(21.5, _time.GetUtcNow(), _time.GetTimestamp()));
         await _loop.PublishTickAsync(CancellationToken.None);
 
         var records = _logger.Collector.GetSnapshot();
@@ -91,7 +94,7 @@ public sealed class PublishLoopTests : IDisposable
     {
         await _loop.StartAsync(CancellationToken.None);
         _time.Advance(TimeSpan.FromSeconds(1));
-        _latest.Set(new SensorReading(21.5, _time.GetUtcNow()));
+        _latest.Set(new SensorReading(21.5, _time.GetUtcNow(), _time.GetTimestamp()));
 
         // Queued with no more time passing: not one interval after start.
         Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 1, TimeSpan.FromSeconds(10)));
@@ -101,5 +104,34 @@ public sealed class PublishLoopTests : IDisposable
         _time.Advance(TimeSpan.FromMilliseconds(1));
         Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 2, TimeSpan.FromSeconds(10)));
         await _loop.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Publish_WhenTheWallClockStepsADayForward_StillQueuesAFreshReading()
+    {
+        var clock = new SteppedWallClock();
+        var loop = LoopOn(clock);
+        var takenAt = clock.GetUtcNow();
+        _latest.Set(new SensorReading(21.5, takenAt, clock.GetTimestamp()));
+
+        clock.Step(TimeSpan.FromDays(1));
+        clock.Advance(Interval);
+
+        Assert.Equal(TickOutcome.Queued, await loop.PublishTickAsync(CancellationToken.None));
+        Assert.Equal(takenAt, (await _outbox.PeekAsync(CancellationToken.None)).TakenAt);
+    }
+
+    [Fact]
+    public async Task Publish_WhenTheWallClockStepsADayBack_StillSkipsAStaleReading()
+    {
+        var clock = new SteppedWallClock();
+        var loop = LoopOn(clock);
+        _latest.Set(new SensorReading(21.5, clock.GetUtcNow(), clock.GetTimestamp()));
+
+        clock.Step(TimeSpan.FromDays(-1));
+        clock.Advance((Interval * 3) + TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(TickOutcome.SkippedStale, await loop.PublishTickAsync(CancellationToken.None));
+        Assert.Equal(0, _outbox.Count);
     }
 }
