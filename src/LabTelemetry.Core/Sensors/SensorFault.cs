@@ -24,6 +24,9 @@ public enum SensorFault
     /// <summary>The read took longer than <c>Sensor:ReadTimeout</c>.</summary>
     Timeout,
 
+    /// <summary>A read that timed out has still not returned (the driver is stuck); no other read starts until it does.</summary>
+    Hung,
+
     /// <summary>85.0 °C, the power-on value, not yet confirmed by the next read.</summary>
     PowerOnReset,
 
