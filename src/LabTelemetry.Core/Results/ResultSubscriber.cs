@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Results;
 using LabTelemetry.Core.Telemetry;
@@ -30,23 +31,46 @@ internal sealed partial class ResultSubscriber(
         return base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => ReadAsync(connection.Received, stoppingToken);
+
+    /// <summary>Logs what arrives until <paramref name="stoppingToken"/> fires or the channel is completed.</summary>
+    internal async Task ReadAsync(ChannelReader<ReceivedMessage> reader, CancellationToken stoppingToken)
     {
-        var reader = connection.Received;
-        while (!stoppingToken.IsCancellationRequested)
+        // One wait on the channel at a time, kept across timeouts: a wait abandoned every second stays queued in the
+        // channel until the next message, one more per quiet second (86 400 a day).
+        var waiting = reader.WaitToReadAsync(stoppingToken).AsTask();
+        while (true)
         {
-            try
+            if (_budget.Suppressed == 0)
             {
-                await reader.WaitToReadAsync(stoppingToken).AsTask().WaitAsync(SummaryEvery, timeProvider, stoppingToken).ConfigureAwait(false);
+                // Nothing left unlogged: no reason to wake before the next message.
+                await waiting.ConfigureAwait(false);
             }
-            catch (TimeoutException)
+            else
             {
-                // Quiet for a second: time to report what a flood left unlogged.
+                try
+                {
+                    await waiting.WaitAsync(SummaryEvery, timeProvider, stoppingToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Quiet for a second: time to report what a flood left unlogged.
+                }
             }
 
-            while (reader.TryRead(out var message))
+            if (waiting.IsCompleted)
             {
-                Handle(message);
+                if (!await waiting.ConfigureAwait(false))
+                {
+                    return; // completed: nothing more will arrive
+                }
+
+                while (reader.TryRead(out var message))
+                {
+                    Handle(message);
+                }
+
+                waiting = reader.WaitToReadAsync(stoppingToken).AsTask();
             }
 
             ReportSuppressed();

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Threading.Channels;
 using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Results;
@@ -81,5 +82,105 @@ public sealed class ResultSubscriberTests : IAsyncDisposable
         Assert.Equal("995 RESULT message(s) not logged: more than 5 a second (Results:MaxLoggedPerSecond)", _logger.LatestRecord.Message);
         subscriber.Handle(Message("RESULT", "after the flood"));
         Assert.Contains("after the flood", _logger.LatestRecord.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reading_IdleForThreeHours_HoldsOneWaiter_AndStillLogsTheNextResult()
+    {
+        var channel = Channel.CreateBounded<ReceivedMessage>(new BoundedChannelOptions(1024) { SingleReader = true });
+        var reader = new CountingReader(channel.Reader);
+        using var stop = new CancellationTokenSource();
+        var reading = Subscriber().ReadAsync(reader, stop.Token);
+
+        // Three hours in ten-second steps, each with a moment of real time for anything woken to run.
+        for (int step = 0; step < 3 * 360; step++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(10));
+            await Task.Delay(1);
+        }
+
+        Assert.Equal(1, reader.Waits);
+        Assert.Equal(1, reader.Pending);
+
+        channel.Writer.TryWrite(Message("RESULT", "БАГ-18-01: зачтено"));
+        Assert.True(await Eventually.TrueAsync(() => _logger.Collector.Count == 1));
+        Assert.True(await Eventually.TrueAsync(() => reader.Waits == 2));
+        Assert.Equal(1, reader.Pending);
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
+    }
+
+    [Fact]
+    public async Task Reading_AFloodThenSilence_SaysHowManyWentUnlogged_OnceItsSecondIsOver()
+    {
+        var channel = Channel.CreateBounded<ReceivedMessage>(new BoundedChannelOptions(1024) { SingleReader = true });
+        using var stop = new CancellationTokenSource();
+        var reading = Subscriber(perSecond: 5).ReadAsync(channel.Reader, stop.Token);
+
+        for (int i = 0; i < 50; i++)
+        {
+            channel.Writer.TryWrite(Message("RESULT", $"flood {i}"));
+        }
+
+        Assert.True(await Eventually.TrueAsync(() => _logger.Collector.Count == 5));
+
+        // Fake time creeps on while we watch: the summary needs its second to pass, however the threads interleave.
+        Assert.True(await Eventually.TrueAsync(() =>
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            return _logger.Collector.Count == 6;
+        }));
+        Assert.Equal("45 RESULT message(s) not logged: more than 5 a second (Results:MaxLoggedPerSecond)", _logger.LatestRecord.Message);
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
+    }
+
+    [Fact]
+    public async Task Reading_WhenTheChannelIsCompleted_Ends()
+    {
+        var channel = Channel.CreateBounded<ReceivedMessage>(new BoundedChannelOptions(1024) { SingleReader = true });
+        channel.Writer.Complete();
+
+        await Subscriber().ReadAsync(channel.Reader, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>A channel's reader that counts the waits asked of it, and those still queued on the channel.</summary>
+    private sealed class CountingReader(ChannelReader<ReceivedMessage> inner) : ChannelReader<ReceivedMessage>
+    {
+        private int _waits;
+        private int _pending;
+
+        public int Waits => Volatile.Read(ref _waits);
+
+        public int Pending => Volatile.Read(ref _pending);
+
+        public override bool TryRead([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out ReceivedMessage item) => inner.TryRead(out item);
+
+        public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _waits);
+            var wait = inner.WaitToReadAsync(cancellationToken);
+            if (wait.IsCompleted)
+            {
+                return wait;
+            }
+
+            Interlocked.Increment(ref _pending);
+            return new ValueTask<bool>(UntilDoneAsync(wait.AsTask()));
+        }
+
+        private async Task<bool> UntilDoneAsync(Task<bool> wait)
+        {
+            try
+            {
+                return await wait;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _pending);
+            }
+        }
     }
 }
