@@ -32,9 +32,12 @@ public sealed class TelemetryOptions : IValidatableObject
     [Range(0, 4)]
     public int Decimals { get; set; } = 1;
 
-    /// <summary>Gets or sets the MQTT quality of service of each publish.</summary>
+    /// <summary>Gets or sets the MQTT quality of service of each publish: 0 or 1.</summary>
     /// <value>The default value is 1 (at least once).</value>
-    [Range(0, 2)]
+    /// <remarks>
+    /// 2 (exactly once) is refused at start: a reading whose acknowledgement times out is published again after
+    /// reconnecting, as a new message with a new packet id, which the broker may deliver twice.
+    /// </remarks>
     public int Qos { get; set; } = 1;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -55,6 +58,15 @@ public sealed class TelemetryOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Telemetry:Students:{i} is empty; remove it or write the student's name.", [nameof(Students)]);
             }
+        }
+
+        if (Qos == 2)
+        {
+            yield return new ValidationResult("Telemetry:Qos is 2 (exactly once), which this worker cannot keep: a reading whose acknowledgement times out is published again as a new message after reconnecting, so it may arrive twice; use 1 (at least once, the default) or 0.", [nameof(Qos)]);
+        }
+        else if (Qos is not (0 or 1))
+        {
+            yield return new ValidationResult($"Telemetry:Qos must be 0 or 1 (at least once, the default), not {Qos}.", [nameof(Qos)]);
         }
 
         if (TopicTemplate.Problem(Topic) is { } problem)

@@ -29,6 +29,15 @@ public sealed class WorkerProcessTests
     }
 
     [Fact]
+    public async Task Qos2_ExitsWith78_AndOneLineSayingWhyAndWhatToUse()
+    {
+        await using var worker = WorkerProcess.Start("--Sensor:Kind=Simulated", "--Telemetry:Group=G", "--Telemetry:Students:0=S", "--Telemetry:Qos=2");
+
+        Assert.Equal(78, await worker.ExitCodeAsync(ExitWithin));
+        Assert.Equal("labtelemetry: configuration error: Telemetry:Qos is 2 (exactly once), which this worker cannot keep: a reading whose acknowledgement times out is published again as a new message after reconnecting, so it may arrive twice; use 1 (at least once, the default) or 0.", worker.Output.Trim());
+    }
+
+    [Fact]
     public async Task InvalidEnvironmentVariable_ExitsWith78_NamingTheKey()
     {
         await using var worker = WorkerProcess.Start(

@@ -38,7 +38,8 @@ public class ConfigurationValidationTests
     [InlineData("--Telemetry:Interval=-00:00:05", "Telemetry:Interval must be between")]
     [InlineData("--Telemetry:Interval=five", "Telemetry:Interval: 'five' is not a valid duration")]
     [InlineData("--Telemetry:Decimals=7", "Telemetry:Decimals must be between 0 and 4")]
-    [InlineData("--Telemetry:Qos=3", "Telemetry:Qos must be between 0 and 2")]
+    [InlineData("--Telemetry:Qos=3", "Telemetry:Qos must be 0 or 1")]
+    [InlineData("--Telemetry:Qos=-1", "Telemetry:Qos must be 0 or 1")]
     [InlineData("--Telemetry:Topic=DATA/#", "Telemetry:Topic 'DATA/#' contains '#' or '+'")]
     [InlineData("--Mqtt:Port=0", "Mqtt:Port must be between 1 and 65535")]
     [InlineData("--Mqtt:Port=65536", "Mqtt:Port must be between 1 and 65535")]
@@ -47,6 +48,7 @@ public class ConfigurationValidationTests
     [InlineData("--Mqtt:ProtocolVersion=4", "Mqtt:ProtocolVersion is '4'; use 3.1.1 or 5")]
     [InlineData("--Mqtt:Password=secret", "Mqtt:Password is set but Mqtt:Username is empty")]
     [InlineData("--Mqtt:KeepAlive=00:00:00", "Mqtt:KeepAlive must be between")]
+    [InlineData("--Mqtt:HealthCheckInterval=00:00:20", "Mqtt:HealthCheckInterval (00:00:20) must be at most half of Mqtt:KeepAlive (00:00:30)")]
     [InlineData("--Mqtt:CaFile=/nonexistent/ca.pem", "Mqtt:CaFile is set but Mqtt:UseTls is false")]
     [InlineData("--Sensor:Kind=Foo", "Sensor:Kind: 'Foo' is not a valid SensorKind; use one of Ds18b20, Simulated")]
     [InlineData("--Sensor:Id=28-xyz", "Sensor:Id must look like 28-")]
@@ -68,6 +70,19 @@ public class ConfigurationValidationTests
         Assert.Contains(expected, problem, StringComparison.Ordinal);
         Assert.DoesNotContain("\n", problem, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Qos2_IsRefused_WithTheReasonAndWhatToUseInstead()
+    {
+        var problem = Assert.Single(Problems("--Telemetry:Qos=2"));
+
+        Assert.Equal("Telemetry:Qos is 2 (exactly once), which this worker cannot keep: a reading whose acknowledgement times out is published again as a new message after reconnecting, so it may arrive twice; use 1 (at least once, the default) or 0.", problem);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Qos0And1_AreAccepted(int qos) => Assert.Empty(Problems($"--Telemetry:Qos={qos}"));
 
     [Fact]
     public void CaFileThatDoesNotExist_NamesTheFile()
