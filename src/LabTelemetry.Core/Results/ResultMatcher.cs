@@ -11,8 +11,9 @@ public static class ResultMatcher
     private const int MaxJsonBytes = 64 * 1024;
 
     /// <summary>
-    /// A message is ours when its topic's last level is our group (<c>RESULT/БАГ-18-01</c>), when it is
-    /// JSON whose <c>group</c> field is our group, or when its text names our group.
+    /// A message is ours when its topic's last level is our group (<c>RESULT/БАГ-18-01</c>), when it is JSON whose
+    /// <c>group</c> field is our group, or, without such a field, when its text names our group as a whole word
+    /// (<c>БАГ-18-01: зачтено</c>, but not <c>БАГ-18-010: зачтено</c>).
     /// </summary>
     public static bool ConcernsGroup(string topic, ReadOnlySpan<byte> payload, string group)
     {
@@ -31,10 +32,28 @@ public static class ResultMatcher
             return false;
         }
 
-        // JSON may write the group with \u escapes, which a plain text search would miss.
-        return Encoding.UTF8.GetString(payload).Contains(group, StringComparison.Ordinal)
-            || string.Equals(JsonGroup(payload), group, StringComparison.Ordinal);
+        // A group field decides alone: JSON may write it with \u escapes, and may name other groups elsewhere.
+        return JsonGroup(payload) is { } jsonGroup
+            ? string.Equals(jsonGroup, group, StringComparison.Ordinal)
+            : NamesAsAWhole(Encoding.UTF8.GetString(payload), group);
     }
+
+    // Groups are letters, digits and dashes (БАГ-18-01): one followed or preceded by any of them is a longer group.
+    private static bool NamesAsAWhole(string text, string group)
+    {
+        for (int at = text.IndexOf(group, StringComparison.Ordinal); at >= 0; at = text.IndexOf(group, at + 1, StringComparison.Ordinal))
+        {
+            int end = at + group.Length;
+            if ((at == 0 || !IsGroupChar(text[at - 1])) && (end == text.Length || !IsGroupChar(text[end])))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsGroupChar(char c) => char.IsLetterOrDigit(c) || c == '-';
 
     private static string? JsonGroup(ReadOnlySpan<byte> payload)
     {
