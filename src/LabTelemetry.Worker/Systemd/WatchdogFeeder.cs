@@ -34,6 +34,12 @@ internal sealed partial class WatchdogFeeder(Liveness liveness, ISystemdNotifier
             return;
         }
 
+        await FeedAsync(timeout, stoppingToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Feeds at once, then every half <paramref name="timeout"/>: one late tick still lands inside the timeout.</summary>
+    internal async Task FeedAsync(TimeSpan timeout, CancellationToken stoppingToken)
+    {
         Log.Watchdog(logger, timeout);
         using var timer = new PeriodicTimer(timeout / 2, timeProvider);
         do
