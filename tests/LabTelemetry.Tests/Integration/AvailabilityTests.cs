@@ -31,7 +31,7 @@ public sealed class AvailabilityTests
 
         await worker.KillAsync();
 
-        Assert.True(await Eventually.TrueAsync(() => RetainedStatusAsync(broker).Result == "offline"), "the will was not published");
+        Assert.True(await Eventually.TrueAsync(async () => await RetainedStatusAsync(broker) == "offline"), "the will was not published");
     }
 
     [Fact]
@@ -44,11 +44,19 @@ public sealed class AvailabilityTests
         Assert.Null(await RetainedStatusAsync(broker));
     }
 
-    /// <summary>What a new subscriber gets on the status topic: the retained message, or <see langword="null"/>.</summary>
+    /// <summary>
+    /// What a new subscriber gets on the status topic: the retained message, or <see langword="null"/>. Absence is
+    /// proven, not waited out: a marker published after subscribing arrives after any retained message would have.
+    /// </summary>
     private static async Task<string?> RetainedStatusAsync(MosquittoBroker broker)
     {
         await using var probe = await TestSubscriber.ConnectAsync(broker, StatusTopic);
-        await Eventually.TrueAsync(() => !probe.Received.IsEmpty, TimeSpan.FromSeconds(1));
-        return probe.Received.TryPeek(out var status) ? status.Payload : null;
+        string marker = "probe-" + Guid.NewGuid().ToString("N");
+        await TestSubscriber.PublishAsync(broker, StatusTopic, marker);
+        Assert.True(await Eventually.TrueAsync(() => probe.Received.Any(m => m.Payload == marker)), "the probe's own marker never arrived");
+
+        var before = probe.Received.TakeWhile(m => m.Payload != marker).ToList();
+        Assert.True(before.Count <= 1, $"{before.Count} messages before the marker");
+        return before.Count == 1 ? before[0].Payload : null;
     }
 }

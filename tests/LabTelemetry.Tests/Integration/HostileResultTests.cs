@@ -11,6 +11,10 @@ public sealed class HostileResultTests(ITestOutputHelper output)
     private const int Messages = 5000;
     private const int HugeMessages = 10;
     private const string Forged = "FORGED-LINE";
+    private const string Forgery = $"ok\n[12:00:00 ERR] {Forged}\r\u001b[2J\u001b[31m";
+
+    // The forgery as one logged line shows it: every control character written out.
+    private const string ForgeryLogged = $@"on RESULT: ok\n[12:00:00 ERR] {Forged}\r\u001b[2J\u001b[31m";
 
     [Fact]
     public async Task FiveThousandHostileResults_LeaveTelemetryOnSchedule_AndMemoryBounded()
@@ -22,6 +26,11 @@ public sealed class HostileResultTests(ITestOutputHelper output)
         await using var worker = WorkerProcess.Start([.. ReliabilityTests.WorkerProcessSettings(broker, outbox.Path), "--Mqtt:ProtocolVersion=3.1.1"]);
         Assert.True(await Eventually.TrueAsync(() => grader.Received.Count >= 6, TimeSpan.FromSeconds(30)), worker.Output);
         double residentBefore = worker.ResidentMiB;
+
+        // The forgery first, alone, while the log budget is whole: certainly logged, so the check that it forged
+        // nothing cannot pass because the budget dropped it.
+        await TestSubscriber.PublishAsync(broker, "RESULT", Forgery);
+        Assert.True(await Eventually.TrueAsync(() => worker.Output.Contains(ForgeryLogged, StringComparison.Ordinal), TimeSpan.FromSeconds(30)), worker.Output);
 
         int receivedBefore = grader.Received.Count;
         var flood = System.Diagnostics.Stopwatch.StartNew();
@@ -36,7 +45,10 @@ public sealed class HostileResultTests(ITestOutputHelper output)
         Assert.True(publishedDuring >= seconds * 2 * 2 / 3, $"{publishedDuring} telemetry messages in {seconds:0.0} s\n{worker.Output}");
         Assert.True(residentAfter - residentBefore < 150, $"resident memory grew from {residentBefore:0} to {residentAfter:0} MiB");
         Assert.DoesNotContain('\u001b', worker.Output);
-        Assert.All(worker.Output.Split('\n').Where(l => l.Contains(Forged, StringComparison.Ordinal)), l => Assert.Contains("RESULT", l, StringComparison.Ordinal));
+        var linesNamingTheForgery = worker.Output.Split('\n').Where(l => l.Contains(Forged, StringComparison.Ordinal)).ToList();
+        Assert.Contains(linesNamingTheForgery, l => l.Contains(ForgeryLogged, StringComparison.Ordinal));
+        Assert.All(linesNamingTheForgery, l => Assert.Contains("RESULT", l, StringComparison.Ordinal));
+        Assert.DoesNotContain(linesNamingTheForgery, l => l.StartsWith($"[12:00:00 ERR] {Forged}", StringComparison.Ordinal));
         Assert.Contains("not logged: more than 20 a second", worker.Output, StringComparison.Ordinal);
         Assert.Contains("larger than 65536 bytes (Results:MaxPayloadBytes)", worker.Output, StringComparison.Ordinal);
     }
@@ -48,7 +60,7 @@ public sealed class HostileResultTests(ITestOutputHelper output)
         var random = new Random(42);
         byte[][] payloads =
         [
-            Encoding.UTF8.GetBytes($"ok\n[12:00:00 ERR] {Forged}\r\u001b[2J\u001b[31m"),
+            Encoding.UTF8.GetBytes(Forgery),
             [0xFF, 0xFE, 0xC0, 0x80, 0xED, 0xA0, 0x80],
             [],
             Encoding.UTF8.GetBytes(new string('[', 100_000)),
