@@ -45,7 +45,8 @@ internal sealed class InstalledService : IAsyncDisposable
     /// <param name="retire">What to do with the container when the test is done with it.</param>
     /// <param name="interval">Telemetry:Interval; one second keeps the tests short.</param>
     /// <param name="withGroup">Whether /etc/labtelemetry/env names the group; without it the configuration is wrong.</param>
-    public static async Task<InstalledService> InstallAsync(string build, Func<SystemdContainer, ValueTask> retire, string interval = "00:00:01", bool withGroup = true)
+    /// <param name="mqtt5">Whether the worker talks MQTT 5, which carries each reading's sequence number as a user property.</param>
+    public static async Task<InstalledService> InstallAsync(string build, Func<SystemdContainer, ValueTask> retire, string interval = "00:00:01", bool withGroup = true, bool mqtt5 = false)
     {
         var container = await SystemdContainer.BootAsync(build);
         try
@@ -65,6 +66,7 @@ internal sealed class InstalledService : IAsyncDisposable
                 {{(withGroup ? $"LABTELEMETRY_Telemetry__Group={Group}" : "# no group yet")}}
                 LABTELEMETRY_Mqtt__Username={{Username}}
                 LABTELEMETRY_Mqtt__Password={{Password}}
+                {{(mqtt5 ? "LABTELEMETRY_Mqtt__ProtocolVersion=5" : "# MQTT 3.1.1, the default")}}
                 ENV
                 cat /sys/class/net/wlan0/address
                 """);
@@ -149,6 +151,37 @@ internal sealed class InstalledService : IAsyncDisposable
         return sub;
     }
 
+    /// <summary>Starts a <see cref="SequenceWitness"/> on the DATA topic; it lasts at most <paramref name="within"/>.</summary>
+    public Task<SequenceWitness> StartWitnessAsync(TimeSpan within) => SequenceWitness.StartAsync(Container, DataTopic, within);
+
+    /// <summary>What the outbox holds on disk: its files, and the sequence number of every record in its log.</summary>
+    public async Task<OutboxLog> OutboxLogAsync()
+    {
+        // The record format of OutboxRecord.cs: after a segment's 16-byte header, "LTR2" | body length (u32 BE) | body,
+        // which starts with the sequence (i64 BE) | CRC-32; zeros end the log. perl-base is in every Debian root.
+        var read = await RunAsync($$"""
+            set -e
+            cd {{StateDirectory}}
+            find . -type f -printf 'file %P\n' | sort
+            perl -e '
+              for my $file (sort glob "outbox-*.log") {
+                open my $in, "<:raw", $file or die "$file: $!\n";
+                my $log = do { local $/; <$in> };
+                for (my $at = 16; $at + 16 <= length $log;) {
+                  my ($magic, $body, $sequence) = unpack "N N q>", substr($log, $at, 16);
+                  last if $magic != 0x4C545232;
+                  print "reading $sequence\n";
+                  $at += 12 + $body;
+                }
+              }'
+            """);
+        Assert.True(read.ExitCode == 0, $"cannot read the outbox in {StateDirectory}: {read.Output}");
+        var lines = read.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return new OutboxLog(
+            [.. lines.Where(line => line.StartsWith("file ", StringComparison.Ordinal)).Select(line => line["file ".Length..])],
+            [.. lines.Where(line => line.StartsWith("reading ", StringComparison.Ordinal)).Select(line => long.Parse(line["reading ".Length..], CultureInfo.InvariantCulture))]);
+    }
+
     /// <summary>What the worker's own processes wrote to the journal, with the priority journald recorded.</summary>
     public async Task<IReadOnlyList<JournalEntry>> JournalAsync()
     {
@@ -214,7 +247,10 @@ internal sealed record UnitState(string ActiveState, string SubState, string Res
     public override string ToString() => $"ActiveState={ActiveState} SubState={SubState} Result={Result} ExecMainStatus={ExecMainStatus} NRestarts={NRestarts} MainPID={MainPid}";
 }
 
-/// <summary>One journal entry: its syslog priority (3 err, 4 warning, 6 info) and its text.</summary>
+/// <summary>The outbox's files (relative to the state directory) and the sequence numbers its log holds, acknowledged or not.</summary>
+internal sealed record OutboxLog(IReadOnlyList<string> Files, IReadOnlyList<long> Sequences);
+
+/// <summary>One journal entry: its syslog priority (2 crit, 3 err, 4 warning, 6 info) and its text.</summary>
 internal sealed record JournalEntry(int Priority, string Message)
 {
     public const int Err = 3;

@@ -85,24 +85,26 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
         await service.StartNoBlockAsync();
         var state = await service.WaitUntilPublishingAsync();
 
-        // Without a broker the readings wait on disk, where they can be looked at.
-        await service.RunAsync("systemctl stop mosquitto");
-        Assert.True(await WaitForWaitingReadingsAsync(service), $"no reading waits in {InstalledService.StateDirectory}\n{await service.JournalTextAsync()}");
+        // The first reading was appended to the log before it was published, so the segment and the mark exist.
         var look = await service.RunAsync($"""
             readlink /var/lib/labtelemetry
             stat -c '%u %a' /proc/{state.MainPid}
             stat -c '%u %a' {InstalledService.StateDirectory}
-            stat -c '%u %a' {InstalledService.StateDirectory}/*.msg | sort -u
+            find {InstalledService.StateDirectory} -type f -printf '%P %U %m\n' | sort
             """);
         string[] lines = look.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-        Assert.True(lines.Length >= 4, look.Output);
+        Assert.True(lines.Length >= 3, look.Output);
         Assert.Equal("private/labtelemetry", lines[0]);
         string uid = lines[1].Split(' ')[0];
         // systemd allocates dynamic users from 61184 to 65519.
         Assert.InRange(int.Parse(uid, System.Globalization.CultureInfo.InvariantCulture), 61184, 65519);
         Assert.Equal($"{uid} 700", lines[2]);
-        Assert.All(lines[3..], file => Assert.Equal($"{uid} 600", file));
+        var files = lines[3..].Select(line => line.Split(' ', 2)).ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
+        Assert.Contains("acked", files.Keys);
+        Assert.Contains(files.Keys, name => name.StartsWith("outbox-", StringComparison.Ordinal) && name.EndsWith(".log", StringComparison.Ordinal));
+        // UMask=0077: only the service's own user can read the readings.
+        Assert.All(files, file => Assert.Equal($"{uid} 600", file.Value));
     }
 
     [SkippableFact]
@@ -244,30 +246,60 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
     }
 
     [SkippableFact]
-    public async Task FaultInsideTheService_ExitsNonZero_AndIsRestarted()
+    public async Task FaultInsideTheService_RemovedOutboxDirectory_Exits70_AndIsRestarted_AndPublishesAgain()
     {
         await using var service = await InstallAsync();
         await service.StartNoBlockAsync();
-        await service.WaitUntilPublishingAsync();
+        var running = await service.WaitUntilPublishingAsync();
 
-        // Readings wait for the broker while their directory becomes unreadable (chmod 000, as a careless admin
-        // might): when the broker is back, the sender cannot read them and throws. A restart mends it, as systemd
-        // applies StateDirectoryMode=0700 again on start. (Deleting the directory is no such fault under systemd:
-        // the worker keeps the bind mount of the deleted directory and never faults.)
-        await service.RunAsync("systemctl stop mosquitto");
-        Assert.True(await WaitForWaitingReadingsAsync(service, count: 3), $"readings do not wait in {InstalledService.StateDirectory}\n{await service.JournalTextAsync()}");
-        var running = await service.StateAsync();
-        string waiting = (await service.RunAsync($"cd {InstalledService.StateDirectory} && ls *.msg")).StandardOutput.Replace('\n', ' ');
-        await service.RunAsync($"chmod 000 {InstalledService.StateDirectory} && systemctl start mosquitto");
+        // An admin deletes the state directory under the running service. Its bind mount keeps the deleted directory,
+        // in which no file can be made, so the outbox cannot go on (it looks within 10 s); only a restart, for which
+        // StateDirectory= makes the directory anew, mends it. The readings that were in it went with it.
+        var remove = await service.RunAsync($"rm -rf {InstalledService.StateDirectory}");
         var (died, dead) = await service.WaitForStateAsync(s => s.MainPid != running.MainPid, TimeSpan.FromSeconds(40));
-        var (restarted, state) = await service.WaitForStateAsync(s => s.NRestarts >= 1 && s.MainPid > 1, RestartSec + TimeSpan.FromSeconds(10));
-        bool delivered = await WaitUntilDeliveredAsync(service, waiting);
+        var (restarted, state) = await service.WaitForStateAsync(s => s.NRestarts >= 1 && s.MainPid > 1 && s.MainPid != running.MainPid, RestartSec + TimeSpan.FromSeconds(10));
+        string? payload = restarted ? await service.NextMessageAsync(service.DataTopic, TimeSpan.FromSeconds(20)) : null;
+        var journal = await service.JournalAsync();
 
-        string journal = await service.JournalTextAsync();
-        Assert.True(died, $"the worker kept running: {dead}\n{journal}");
-        Assert.True(dead.ExecMainStatus != 0, $"it died with exit status 0, which Restart=on-failure takes for a clean stop: {dead}\n{journal}");
-        Assert.True(restarted, $"not restarted: {state}\n{journal}");
-        Assert.True(delivered, $"the readings that waited ({waiting}) were not delivered after the restart\n{journal}");
+        string text = await service.JournalTextAsync();
+        Assert.True(remove.ExitCode == 0, remove.Output);
+        Assert.True(died, $"the worker kept running: {dead}\n{text}");
+        // 70 (EX_SOFTWARE), not 0: a clean exit would read as a stop asked for.
+        Assert.True(dead is { Result: "exit-code", ExecMainStatus: 70 }, $"{dead}\n{text}");
+        Assert.True(restarted, $"not restarted: {state}\n{text}");
+        Assert.Equal(InstalledService.ExpectedPayload("23.1"), payload);
+        // journalctl -p err must say why, not only that a loop failed.
+        Assert.True(
+            journal.Any(e => e.Priority <= JournalEntry.Err && e.Message.Contains("was removed and cannot be made again", StringComparison.Ordinal)),
+            $"no line at err or crit says the outbox directory was removed:\n{string.Join('\n', journal.Where(e => e.Priority <= JournalEntry.Warning || e.Message.Contains("OutboxLost", StringComparison.Ordinal)))}");
+    }
+
+    [SkippableFact]
+    public async Task ReadingsWaitingForTheBroker_SurviveARestart_AndAreDelivered_WithNoSequenceNumberReused()
+    {
+        await using var service = await InstallAsync(mqtt5: true);
+        await using var witness = await service.StartWitnessAsync(TimeSpan.FromSeconds(150));
+        var running = await StartAndWaitUntilActiveAsync(service);
+        Assert.True(await Eventually.TrueAsync(() => witness.Sequences.Count > 0, TimeSpan.FromSeconds(20)), $"the witness saw no reading\n{await service.JournalTextAsync()}");
+
+        await service.RunAsync("systemctl stop mosquitto");
+        var waiting = await WaitForWaitingReadingsAsync(service, witness, count: 3);
+        Assert.True(waiting.Count >= 3, $"readings do not wait in the outbox log (waiting: {string.Join(' ', waiting)})\n{await service.JournalTextAsync()}");
+        var restart = await service.RunAsync($"systemctl restart {InstalledService.Unit}", within: TimeSpan.FromSeconds(40));
+        var restarted = await service.StateAsync();
+        await service.RunAsync("systemctl start mosquitto");
+        // The waiting readings, then later ones numbered after them: publishing goes on after the backlog.
+        bool delivered = await Eventually.TrueAsync(
+            () => witness.Sequences is var seen && seen.IsSupersetOf(waiting) && seen.Max() > waiting.Max,
+            TimeSpan.FromSeconds(45));
+        var readings = witness.Readings;
+
+        string text = await service.JournalTextAsync();
+        Assert.True(restart.ExitCode == 0, $"systemctl restart: exit {restart.ExitCode}: {restart.Output}\n{text}");
+        Assert.True(restarted.IsActive && restarted.MainPid != running.MainPid, $"{restarted} (was MainPID={running.MainPid})\n{text}");
+        Assert.True(delivered, $"waited: {string.Join(' ', waiting)}; delivered: {string.Join(' ', readings.Keys.Order())}\n{text}");
+        // A sequence number names one reading for the device's life: redelivered, it comes with the same time taken.
+        Assert.All(readings, reading => Assert.True(reading.Value.Count == 1, $"sequence {reading.Key} named readings taken at {string.Join(", ", reading.Value)}"));
     }
 
     [SkippableFact]
@@ -318,25 +350,27 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
     [SkippableFact]
     public async Task Uninstall_KeepsTheConfigurationAndTheWaitingReadings()
     {
-        await using var service = await InstallAsync();
+        await using var service = await InstallAsync(mqtt5: true);
+        await using var witness = await service.StartWitnessAsync(TimeSpan.FromSeconds(120));
         await service.StartNoBlockAsync();
         await service.WaitUntilPublishingAsync();
         await service.RunAsync("systemctl stop mosquitto");
-        Assert.True(await WaitForWaitingReadingsAsync(service), $"no reading waits in {InstalledService.StateDirectory}\n{await service.JournalTextAsync()}");
+        var waiting = await WaitForWaitingReadingsAsync(service, witness, count: 1);
+        Assert.True(waiting.Count > 0, $"no reading waits in the outbox log\n{await service.JournalTextAsync()}");
         const string Configuration = "sha256sum /etc/labtelemetry/appsettings.json /etc/labtelemetry/env";
         var configured = await service.RunAsync(Configuration);
-        // Through the path users know; more readings may join these until the service is stopped.
-        var waiting = (await service.RunAsync("ls /var/lib/labtelemetry/")).StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // More readings may join these until the service is stopped, but into the same segment.
+        var before = await service.OutboxLogAsync();
 
         var uninstall = await service.RunAsync("cd /root/labtelemetry && ./install.sh --uninstall", within: TimeSpan.FromSeconds(60));
         var kept = await service.RunAsync(Configuration);
-        var left = (await service.RunAsync("ls /var/lib/labtelemetry/")).StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var after = await service.OutboxLogAsync();
         var gone = await service.RunAsync("ls -d /opt/labtelemetry /etc/systemd/system/labtelemetry.service 2>&1; systemctl show -p LoadState -p ActiveState labtelemetry");
 
         Assert.True(uninstall.ExitCode == 0, uninstall.Output);
         Assert.Equal(configured.StandardOutput, kept.StandardOutput);
-        Assert.NotEmpty(waiting);
-        Assert.All(waiting, file => Assert.Contains(file, left));
+        Assert.Equal(before.Files, after.Files);
+        Assert.Subset(after.Sequences.ToHashSet(), waiting);
         Assert.Contains("cannot access '/opt/labtelemetry'", gone.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("cannot access '/etc/systemd/system/labtelemetry.service'", gone.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("LoadState=not-found", gone.StandardOutput, StringComparison.Ordinal);
@@ -351,44 +385,26 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
         return state;
     }
 
-    private static async Task<bool> WaitForWaitingReadingsAsync(InstalledService service, int count = 1)
+    // With the broker down, a reading waits when the log holds it and the witness has not seen it.
+    private static async Task<SortedSet<long>> WaitForWaitingReadingsAsync(InstalledService service, SequenceWitness witness, int count)
     {
         var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(15))
+        while (true)
         {
-            var list = await service.RunAsync($"ls {InstalledService.StateDirectory}");
-            if (list.StandardOutput.Split('\n').Count(name => name.EndsWith(".msg", StringComparison.Ordinal)) >= count)
+            var waiting = new SortedSet<long>((await service.OutboxLogAsync()).Sequences.Except(witness.Sequences));
+            if (waiting.Count >= count || watch.Elapsed > TimeSpan.FromSeconds(20))
             {
-                return true;
+                return waiting;
             }
 
             await Task.Delay(250);
         }
-
-        return false;
     }
 
-    // A reading leaves the outbox once the broker has acknowledged it.
-    private static async Task<bool> WaitUntilDeliveredAsync(InstalledService service, string files)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            if ((await service.RunAsync($"cd {InstalledService.StateDirectory} && ! ls {files} 2>/dev/null")).ExitCode == 0)
-            {
-                return true;
-            }
-
-            await Task.Delay(250);
-        }
-
-        return false;
-    }
-
-    private async Task<InstalledService> InstallAsync(string interval = "00:00:01", bool withGroup = true)
+    private async Task<InstalledService> InstallAsync(string interval = "00:00:01", bool withGroup = true, bool mqtt5 = false)
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         Assert.True(fixture.RootProblem is null, fixture.RootProblem);
-        return await InstalledService.InstallAsync(fixture.Build, fixture.PowerOffLater, interval, withGroup);
+        return await InstalledService.InstallAsync(fixture.Build, fixture.PowerOffLater, interval, withGroup, mqtt5);
     }
 }
