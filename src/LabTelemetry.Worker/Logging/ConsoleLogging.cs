@@ -26,9 +26,7 @@ internal static class ConsoleLogging
         if (JournalPriorityEnricher.UnderJournald)
         {
             // journald adds the time itself.
-            logger.Enrich.With<JournalPriorityEnricher>().WriteTo.Console(
-                outputTemplate: "{" + JournalPriorityEnricher.PropertyName + "}{Message:lj}{NewLine}{Exception}",
-                formatProvider: null);
+            logger.Enrich.With<JournalPriorityEnricher>().WriteTo.Console(new JournalLines());
         }
         else
         {

@@ -1,5 +1,7 @@
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting;
+using Serilog.Formatting.Display;
 
 namespace LabTelemetry.Worker.Logging;
 
@@ -25,4 +27,28 @@ internal sealed class JournalPriorityEnricher : ILogEventEnricher
 
     public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory) =>
         logEvent.AddPropertyIfAbsent(Priorities[(int)logEvent.Level]);
+}
+
+/// <summary>
+/// Writes an event for journald with its priority prefix on every line: journald stores each line as an entry of its
+/// own, so an exception's message and stack trace would otherwise land at info, and <c>journalctl -p err</c> would
+/// show that something failed but not why.
+/// </summary>
+internal sealed class JournalLines : ITextFormatter
+{
+    // journald adds the time itself.
+    private readonly MessageTemplateTextFormatter _text = new("{Message:lj}{NewLine}{Exception}", formatProvider: null);
+
+    public void Format(LogEvent logEvent, TextWriter output)
+    {
+        using var text = new StringWriter();
+        _text.Format(logEvent, text);
+        string prefix = logEvent.Properties.TryGetValue(JournalPriorityEnricher.PropertyName, out var priority) && priority is ScalarValue { Value: string p } ? p : string.Empty;
+        foreach (string line in text.ToString().TrimEnd('\n').Split('\n'))
+        {
+            output.Write(prefix);
+            output.Write(line);
+            output.Write('\n');
+        }
+    }
 }
