@@ -74,8 +74,7 @@ internal static partial class OneWireCheck
         {
             var read = Task.Run(thermometer.ReadTemperatureAsync);
             double celsius = (await read.WaitAsync(options.ReadTimeout).ConfigureAwait(false)).DegreesCelsius;
-            var verdict = new ReadingValidator(options.MaxRateCelsiusPerSecond);
-            verdict.Validate(celsius, DateTimeOffset.UnixEpoch);
+            new ReadingValidator(options.MaxRateCelsiusPerSecond, TimeProvider.System).Validate(celsius);
             return CheckLine.Good($"thermometer {thermometer.DeviceId} reads {celsius:0.###} °C");
         }
         catch (Exception ex) when (ex is SensorException or IOException or InvalidOperationException or TimeoutException)
