@@ -2,7 +2,7 @@ using LabTelemetry.Tests.Support;
 
 namespace LabTelemetry.Tests.Integration;
 
-/// <summary>The published worker with the real Iot.Device.Bindings 1-Wire driver, reading a fake w1 sysfs.</summary>
+/// <summary>The published worker on a fake w1 sysfs: the real Iot.Device.Bindings driver finds the thermometer, the worker reads it.</summary>
 public sealed class Ds18b20OverFakeSysfsTests
 {
     private const string Thermometer = "28-00000a1b2c3d";

@@ -2,7 +2,8 @@ namespace LabTelemetry.Tests.Support;
 
 /// <summary>
 /// The kernel's w1 sysfs as files in a scratch directory, bind-mounted over <c>/sys/bus</c> and <c>/sys/devices</c>
-/// inside a private mount namespace, so the real Iot.Device.Bindings driver reads them. Needs root (unshare, mount).
+/// inside a private mount namespace, so the real Iot.Device.Bindings driver finds the thermometer there and the worker
+/// reads its <c>w1_slave</c>. Needs root (unshare, mount).
 /// The test changes the files from outside while the worker runs: a sensor can fail, vanish and come back.
 /// </summary>
 internal sealed class FakeW1Sysfs : IDisposable
