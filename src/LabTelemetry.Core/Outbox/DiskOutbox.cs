@@ -368,7 +368,11 @@ public sealed partial class DiskOutbox : IDisposable
             {
                 legacy.Add(path);
             }
-            else if (name is not (AckMark.FileName or RejectedDirectory) && !name.EndsWith(".log.new", StringComparison.Ordinal))
+            else if (name.StartsWith("outbox-", StringComparison.Ordinal) && name.EndsWith(LogSegment.AsideSuffix, StringComparison.Ordinal))
+            {
+                TryDelete(path); // a segment the power cut in the making: it never held a reading
+            }
+            else if (name is not (AckMark.FileName or RejectedDirectory))
             {
                 foreign.Add(name);
             }

@@ -22,6 +22,9 @@ internal sealed class LogSegment : IDisposable
 
     private const string Prefix = "outbox-";
     private const string Suffix = ".log";
+
+    /// <summary>A segment being made: zero-filled aside, renamed into place once synced; left over only by a crash.</summary>
+    public const string AsideSuffix = ".log.new";
     private const ulong Magic = 0x4C54_5345_4731_0A00; // "LTSEG1\n\0"
 
     private readonly SafeFileHandle _file;
@@ -68,7 +71,31 @@ internal sealed class LogSegment : IDisposable
     public static LogSegment Create(string directory, long firstSequence, int atLeast)
     {
         long capacity = Math.Max(DefaultCapacity, HeaderBytes + atLeast);
-        string aside = System.IO.Path.Combine(directory, NameFor(firstSequence) + ".new");
+        string aside = System.IO.Path.Combine(directory, NameFor(firstSequence) + AsideSuffix);
+        try
+        {
+            WriteZeroed(aside, firstSequence, capacity);
+        }
+        catch (IOException)
+        {
+            // A full disk: what was written aside would only take the room the next try needs.
+            File.Delete(aside);
+            throw;
+        }
+
+        // Never over a file that is not ours and happens to bear the name: the next free variant instead.
+        string path = System.IO.Path.Combine(directory, NameFor(firstSequence));
+        for (int variant = 1; !TryMove(aside, path); variant++)
+        {
+            path = System.IO.Path.Combine(directory, NameFor(firstSequence)[..^Suffix.Length] + "-" + variant.ToString(CultureInfo.InvariantCulture) + Suffix);
+        }
+
+        Storage.FlushDirectory(directory);
+        return new LogSegment(path, firstSequence, File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read), capacity);
+    }
+
+    private static void WriteZeroed(string aside, long firstSequence, long capacity)
+    {
         using (var file = File.OpenHandle(aside, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             byte[] header = new byte[HeaderBytes];
@@ -91,16 +118,6 @@ internal sealed class LogSegment : IDisposable
 
             Storage.FlushData(file);
         }
-
-        // Never over a file that is not ours and happens to bear the name: the next free variant instead.
-        string path = System.IO.Path.Combine(directory, NameFor(firstSequence));
-        for (int variant = 1; !TryMove(aside, path); variant++)
-        {
-            path = System.IO.Path.Combine(directory, NameFor(firstSequence)[..^Suffix.Length] + "-" + variant.ToString(CultureInfo.InvariantCulture) + Suffix);
-        }
-
-        Storage.FlushDirectory(directory);
-        return new LogSegment(path, firstSequence, File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read), capacity);
     }
 
     private static bool TryMove(string from, string to)

@@ -1,10 +1,24 @@
 namespace LabTelemetry.Core.Sensors;
 
-/// <summary>The newest valid reading: written by the sensor reader, read by the publish loop.</summary>
+/// <summary>
+/// The newest valid reading: written by the sensor reader, read by the publish loop. When the sensor's reads follow
+/// the publish schedule (no <c>Sensor:ReadInterval</c>), the publish loop's tick asks for each read here: one timer
+/// wake a tick instead of two.
+/// </summary>
 public sealed class LatestReading
 {
     private readonly TaskCompletionSource<SensorReading> _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SensorReading? _current;
+    private Action? _read;
+
+    /// <summary>Gets a value indicating whether reads are asked for by <see cref="RequestRead"/> rather than on the sensor's own timer.</summary>
+    public bool ReadsOnRequest => Volatile.Read(ref _read) is not null;
+
+    /// <summary>The sensor reader: how to start a read when one is asked for.</summary>
+    public void OnReadRequested(Action read) => Volatile.Write(ref _read, read);
+
+    /// <summary>The publish loop's tick: start the next read (it runs on in the background when it must wait for the sensor).</summary>
+    public void RequestRead() => Volatile.Read(ref _read)?.Invoke();
 
     public SensorReading? Current => Volatile.Read(ref _current);
 

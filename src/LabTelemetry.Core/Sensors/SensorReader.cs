@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace LabTelemetry.Core.Sensors;
 
 /// <summary>
-/// Reads the thermometer on its own cadence, so a slow read (750 ms for a DS18B20 at 12 bits) never
-/// delays a publish, and keeps the newest plausible reading in <see cref="LatestReading"/>.
+/// Reads the thermometer, at each tick of the publish schedule or on its own cadence (<c>Sensor:ReadInterval</c>),
+/// never waiting in the publish loop's way (a DS18B20 takes 750 ms at 12 bits), and keeps the newest plausible
+/// reading in <see cref="LatestReading"/>. One read at a time: a tick that finds one still running adds none.
 /// </summary>
 internal sealed partial class SensorReader(
     ITemperatureSensor sensor,
@@ -20,6 +21,7 @@ internal sealed partial class SensorReader(
     private readonly ReadingValidator _validator = new(sensorOptions.Value.MaxRateCelsiusPerSecond, timeProvider);
     private readonly SensorHealth _health = new();
     private bool _hadReading;
+    private int _reading;
 
     public TimeSpan ReadInterval { get; } = sensorOptions.Value.ReadInterval ?? telemetryOptions.Value.Interval;
 
@@ -27,6 +29,15 @@ internal sealed partial class SensorReader(
     {
         Log.Reading(logger, sensor.Name, ReadInterval);
         liveness.Expect(nameof(SensorReader), (ReadInterval * 3) + sensorOptions.Value.ReadTimeout + TimeSpan.FromSeconds(10));
+        if (sensorOptions.Value.ReadInterval is null)
+        {
+            // Reads follow the publish schedule: the first now, for the first publish, then one asked for by each tick.
+            latest.OnReadRequested(() => _ = ReadInTurnAsync(stoppingToken));
+            await ReadInTurnAsync(stoppingToken).ConfigureAwait(false);
+            await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+            return;
+        }
+
         using var timer = new PeriodicTimer(ReadInterval, timeProvider);
         do
         {
@@ -34,6 +45,28 @@ internal sealed partial class SensorReader(
             liveness.Beat(nameof(SensorReader));
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private async Task ReadInTurnAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _reading, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            await ReadOnceAsync(cancellationToken).ConfigureAwait(false);
+            liveness.Beat(nameof(SensorReader));
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            Volatile.Write(ref _reading, 0);
+        }
     }
 
     /// <summary>Takes one reading; a fault is logged when it starts and when it ends, not on every read.</summary>

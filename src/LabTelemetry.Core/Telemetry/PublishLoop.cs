@@ -43,6 +43,9 @@ internal sealed partial class PublishLoop(
         using var timer = new PeriodicTimer(_options.Interval, timeProvider);
         do
         {
+            // The next read first: a quick one (a simulated sensor) is in before this tick publishes; a DS18B20's
+            // 750 ms conversion goes on meanwhile and is published next tick.
+            latest.RequestRead();
             await PublishTickAsync(stoppingToken).ConfigureAwait(false);
             liveness.Beat(nameof(PublishLoop));
         }
@@ -100,7 +103,12 @@ internal sealed partial class PublishLoop(
             return TickOutcome.NotQueued;
         }
 
-        _writeFailing = false;
+        if (_writeFailing)
+        {
+            Log.OutboxWritable(logger, outbox.Directory);
+            _writeFailing = false;
+        }
+
         Queued++;
         return TickOutcome.Queued;
     }
@@ -118,5 +126,8 @@ internal sealed partial class PublishLoop(
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Cannot write readings to the outbox {Directory}: {Problem}; they are lost until this is fixed")]
         public static partial void OutboxWriteFailed(ILogger logger, string directory, string problem);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Writing readings to the outbox {Directory} works again")]
+        public static partial void OutboxWritable(ILogger logger, string directory);
     }
 }

@@ -94,4 +94,48 @@ public class SensorReaderTests
 
         Assert.Equal(TimeSpan.FromSeconds(7), reader.ReadInterval);
     }
+
+    /// <summary>A thermometer whose reads wait until the test lets them finish, counting how many were asked for.</summary>
+    private sealed class GatedSensor : ITemperatureSensor
+    {
+        private TaskCompletionSource<double> _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Reads { get; private set; }
+
+        public string Name => "28-0000gated";
+
+        public Task<double> ReadCelsiusAsync(CancellationToken cancellationToken)
+        {
+            Reads++;
+            return _gate.Task;
+        }
+
+        public void Finish(double celsius)
+        {
+            var gate = _gate;
+            _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            gate.SetResult(celsius);
+        }
+    }
+
+    [Fact]
+    public async Task WithoutAReadInterval_ReadsWhenThePublishTickAsks_NeverTwoAtOnce()
+    {
+        var sensor = new GatedSensor();
+        using var reader = new SensorReader(sensor, _latest, Options.Create(new SensorOptions()), Options.Create(new TelemetryOptions()), new Liveness(_time), _time, _logger);
+        await reader.StartAsync(CancellationToken.None);
+        Assert.True(await Eventually.TrueAsync(() => sensor.Reads == 1), "the first read starts at once, for the first publish");
+
+        // Ticks while that read still waits on the sensor add no second read.
+        _latest.RequestRead();
+        _latest.RequestRead();
+        Assert.Equal(1, sensor.Reads);
+        sensor.Finish(21.5);
+        Assert.True(await Eventually.TrueAsync(() => _latest.Current is not null));
+        _latest.RequestRead();
+
+        Assert.True(_latest.ReadsOnRequest);
+        Assert.True(await Eventually.TrueAsync(() => sensor.Reads == 2), $"{sensor.Reads} reads");
+        await reader.StopAsync(CancellationToken.None);
+    }
 }

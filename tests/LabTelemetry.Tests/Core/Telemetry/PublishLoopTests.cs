@@ -134,4 +134,22 @@ public sealed class PublishLoopTests : IDisposable
         Assert.Equal(TickOutcome.SkippedStale, await loop.PublishTickAsync(CancellationToken.None));
         Assert.Equal(0, _outbox.Count);
     }
+
+    [Fact]
+    public async Task EachTick_AsksForTheNextReadFirst_SoAQuickSensorsNewReadingIsTheOneQueued()
+    {
+        int asked = 0;
+        _latest.OnReadRequested(() => _latest.Set(new SensorReading(20 + Interlocked.Increment(ref asked), _time.GetUtcNow(), _time.GetTimestamp())));
+        _latest.Set(new SensorReading(20, _time.GetUtcNow(), _time.GetTimestamp()));
+
+        await _loop.StartAsync(CancellationToken.None);
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 1));
+        _time.Advance(Interval);
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 2));
+        await _loop.StopAsync(CancellationToken.None);
+
+        var first = await _outbox.PeekAsync(CancellationToken.None);
+        Assert.StartsWith("{\"temperature\": 21.0,", Encoding.UTF8.GetString(first.Payload), StringComparison.Ordinal);
+        Assert.StartsWith("{\"temperature\": 22.0,", Encoding.UTF8.GetString(_outbox.PeekAfter(first.Sequence)!.Payload), StringComparison.Ordinal);
+    }
 }
