@@ -132,8 +132,9 @@ internal sealed partial class OutboxSender(
         Log.SetAside(logger, problem, kept ?? "nowhere: it could not be copied, and is lost", outbox.SetAsideCount);
     }
 
+    // At most QoS 1: a reading an earlier version queued at QoS 2 goes as the rest do (2 is no longer offered, see TelemetryOptions).
     private void Start(OutboxMessage message, CancellationToken cancellationToken) =>
-        _inFlight.Enqueue((message, connection.PublishAsync(message.Topic, message.Payload, message.Qos, _timeout, cancellationToken, message.TakenAt, message.Sequence)));
+        _inFlight.Enqueue((message, connection.PublishAsync(message.Topic, message.Payload, Math.Min(message.Qos, 1), _timeout, cancellationToken, message.TakenAt, message.Sequence)));
 
     // Live readings are logged one by one; a backlog is summed up, so a drain of thousands does not flood the log.
     private void Report(OutboxMessage message)

@@ -10,7 +10,9 @@ namespace LabTelemetry.Core.Outbox;
 /// </summary>
 internal static partial class Storage
 {
-    private const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY on Linux
+    // O_RDONLY, which opens a directory too. Not O_DIRECTORY: its value differs between x86-64 and arm64 (where
+    // x86-64's value means O_DIRECT, which a directory refuses).
+    private const int ReadOnly = 0;
 
     public static void FlushData(SafeFileHandle file)
     {
@@ -22,7 +24,7 @@ internal static partial class Storage
 
     public static void FlushDirectory(string directory)
     {
-        int fd = open(directory, ReadOnlyDirectory);
+        int fd = open(directory, ReadOnly);
         if (fd < 0)
         {
             throw new IOException($"cannot open {directory}: {Marshal.GetLastPInvokeErrorMessage()}");

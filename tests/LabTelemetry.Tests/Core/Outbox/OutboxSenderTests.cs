@@ -136,22 +136,28 @@ public sealed class OutboxSenderTests : IAsyncDisposable
         Assert.Equal(1, _rig.Broker.Connects);
     }
 
+    /// <summary>Sends readings 1, one of <paramref name="bytes"/> bytes, and 3: only 1 and 3 arrive, the large one is set aside.</summary>
+    private async Task SendALargeReadingBetweenTwoSmallOnesAsync(int bytes)
+    {
+        await EnqueueAsync(1);
+        await _outbox.EnqueueAsync(Topic, new byte[bytes], 1, _rig.Time.GetUtcNow(), CancellationToken.None);
+        await EnqueueAsync(3);
+        await _rig.StartConnectedAsync();
+        await _sender.StartAsync(CancellationToken.None);
+
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 0));
+        Assert.Equal(["{\"temperature\": 1}", "{\"temperature\": 3}"], PublishedPayloads());
+        Assert.Equal(1, _outbox.SetAsideCount);
+    }
+
     [Fact]
     public async Task TooLargeForTheBroker_IsSetAsideOnDisk_AndTheRestGoOn()
     {
         _rig.Broker.PublishAnswer = (message, _) => Task.FromResult(message.Payload.Length > 30
             ? new PublishAnswer(false, (MqttClientPublishReasonCode)149)
             : new PublishAnswer(true, MqttClientPublishReasonCode.Success));
-        await EnqueueAsync(1);
-        await _outbox.EnqueueAsync(Topic, new byte[100], 1, _rig.Time.GetUtcNow(), CancellationToken.None);
-        await EnqueueAsync(3);
-        await _rig.StartConnectedAsync();
-        await _sender.StartAsync(CancellationToken.None);
+        await SendALargeReadingBetweenTwoSmallOnesAsync(100);
 
-        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 0));
-
-        Assert.Equal(["{\"temperature\": 1}", "{\"temperature\": 3}"], PublishedPayloads());
-        Assert.Equal(1, _outbox.SetAsideCount);
         var kept = Assert.Single(Directory.GetFiles(Path.Combine(_directory.Path, "rejected")));
         var error = Assert.Single(_log.Collector.GetSnapshot(), r => r.Level == LogLevel.Error);
         Assert.Contains("larger than it accepts (code 149", error.Message, StringComparison.Ordinal);
@@ -162,16 +168,8 @@ public sealed class OutboxSenderTests : IAsyncDisposable
     public async Task LargerThanTheMaximumPacketSizeInTheConnack_IsSetAsideWithoutBeingSent()
     {
         _rig.Broker.ConnectAnswer = _ => new(MqttClientConnectResultCode.Success, false, MaximumPacketSize: 100);
-        await EnqueueAsync(1);
-        await _outbox.EnqueueAsync(Topic, new byte[200], 1, _rig.Time.GetUtcNow(), CancellationToken.None);
-        await EnqueueAsync(3);
-        await _rig.StartConnectedAsync();
-        await _sender.StartAsync(CancellationToken.None);
+        await SendALargeReadingBetweenTwoSmallOnesAsync(200);
 
-        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 0));
-
-        Assert.Equal(["{\"temperature\": 1}", "{\"temperature\": 3}"], PublishedPayloads());
-        Assert.Equal(1, _outbox.SetAsideCount);
         Assert.Contains(_log.Collector.GetSnapshot(), r => r.Level == LogLevel.Error && r.Message.Contains("more than the 100 bytes", StringComparison.Ordinal));
         Assert.Equal(1, _rig.Broker.Connects);
     }
