@@ -15,7 +15,8 @@ namespace LabTelemetry.Core.Mqtt;
 /// The one MQTT connection and the one owner of its <see cref="State"/>: connects, publishes and subscribes,
 /// each under its own timeout. It never reconnects by itself: MQTTnet v5 has no managed client, and
 /// reconnecting from inside its <c>DisconnectedAsync</c> handler risks a deadlock, so the
-/// <see cref="ConnectionSupervisor"/> calls <see cref="ConnectAsync"/>.
+/// <see cref="ConnectionSupervisor"/> calls <see cref="ConnectAsync"/>. Publishing and subscriptions are in the
+/// partial files beside this one.
 /// </summary>
 public sealed partial class MqttConnection : IAsyncDisposable
 {
@@ -78,28 +79,6 @@ public sealed partial class MqttConnection : IAsyncDisposable
             {
                 return _state;
             }
-        }
-    }
-
-    /// <summary>Gets the messages received on our subscriptions; when the reader falls behind, new ones are dropped and counted.</summary>
-    public ChannelReader<ReceivedMessage> Received => _received.Reader;
-
-    /// <summary>Gets how many received messages were dropped because the reader fell behind.</summary>
-    public long DroppedMessages => Interlocked.Read(ref _droppedMessages);
-
-    /// <summary>Gets how many received messages were refused for being larger than the subscription allows.</summary>
-    public long OversizedMessages => Interlocked.Read(ref _oversizedMessages);
-
-    /// <summary>
-    /// Adds a topic filter, subscribed on every connect where the broker kept no session. Payloads above
-    /// <paramref name="maxPayloadBytes"/> are refused: with MQTT 5 the broker never sends them, with 3.1.1 they are dropped on arrival.
-    /// </summary>
-    public void Subscribe(string topicFilter, int maxPayloadBytes = int.MaxValue)
-    {
-        lock (_subscriptions)
-        {
-            _subscriptions.Add(topicFilter);
-            _maxIncomingBytes = Math.Min(_maxIncomingBytes, maxPayloadBytes);
         }
     }
 
@@ -202,60 +181,6 @@ public sealed partial class MqttConnection : IAsyncDisposable
     /// </summary>
     public void ReportUnhealthy() => MoveTo(ConnectionState.Unhealthy);
 
-    /// <summary>Publishes one message, not retained, and waits at most <paramref name="timeout"/> for the broker's acknowledgement.</summary>
-    /// <param name="takenAt">With MQTT 5, travels as the user property <c>taken-at</c>; the payload stays the lab's exact JSON.</param>
-    /// <param name="sequence">With MQTT 5, travels as the user property <c>sequence</c>, so a subscriber can tell a redelivery from a new reading.</param>
-    public async Task<PublishOutcome> PublishAsync(string topic, byte[] payload, int qos, TimeSpan timeout, CancellationToken cancellationToken, DateTimeOffset? takenAt = null, long? sequence = null)
-    {
-        if (!_client.IsConnected)
-        {
-            return PublishOutcome.Unanswered($"not connected to {Broker}");
-        }
-
-        var builder = new MqttApplicationMessageBuilder()
-            .WithTopic(topic)
-            .WithPayload(payload)
-            .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)qos)
-            .WithRetainFlag(false);
-        if (_options.IsVersion5 && takenAt is { } at)
-        {
-            builder = builder.WithUserProperty("taken-at", Utf8(at.ToString("O", CultureInfo.InvariantCulture)));
-        }
-
-        if (_options.IsVersion5 && sequence is { } number)
-        {
-            builder = builder.WithUserProperty("sequence", Utf8(number.ToString(CultureInfo.InvariantCulture)));
-        }
-
-        var message = builder.Build();
-
-        // MQTT 5 brokers say in the CONNACK how large a packet they take; a larger one would only get us disconnected.
-        if (Volatile.Read(ref _maxOutgoingBytes) is > 0 and var max && PacketSize(message) is var size && size > max)
-        {
-            return new PublishOutcome(PublishVerdict.Rejected, $"the publish to {topic} would be a {size}-byte packet, more than the {max} bytes {Broker} accepts (its max_packet_size)");
-        }
-
-        try
-        {
-            // MQTTnet waits for a PUBACK forever unless told otherwise.
-            using var deadline = new Deadline(timeout, _timeProvider, cancellationToken);
-            var result = await _client.PublishAsync(message, deadline.Token).ConfigureAwait(false);
-            return result.IsSuccess ? PublishOutcome.Success : PublishOutcome.FromRefusal(topic, result.Code, result.ReasonString);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return PublishOutcome.Unanswered($"no acknowledgement from {Broker} within {timeout.TotalSeconds:0.##} s");
-        }
-        catch (MqttClientUnexpectedDisconnectReceivedException ex) when (ex.ReasonCode == MqttDisconnectReasonCode.PacketTooLarge)
-        {
-            return new PublishOutcome(PublishVerdict.Rejected, $"{Broker} disconnected us for the publish to {topic}: larger than it accepts (its max_packet_size)", LinkDropped: true);
-        }
-        catch (Exception ex) when (ex is MqttCommunicationException or InvalidOperationException)
-        {
-            return PublishOutcome.Unanswered(ex.Message, linkDropped: !_client.IsConnected);
-        }
-    }
-
     /// <summary>Says goodbye: a retained offline status (a clean disconnect suppresses the will), then DISCONNECT.</summary>
     public async Task DisconnectAsync(CancellationToken cancellationToken)
     {
@@ -287,13 +212,6 @@ public sealed partial class MqttConnection : IAsyncDisposable
         await DisconnectAsync(CancellationToken.None).ConfigureAwait(false);
         _client.Dispose();
     }
-
-    private static ReadOnlyMemory<byte> Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
-
-    // An upper bound of the PUBLISH packet: fixed header (at most 5 bytes), topic, packet id, properties, payload.
-    private static long PacketSize(MqttApplicationMessage message) =>
-        5 + 2 + System.Text.Encoding.UTF8.GetByteCount(message.Topic) + 2 + message.Payload.Length + 4
-        + (message.UserProperties?.Sum(p => 5 + System.Text.Encoding.UTF8.GetByteCount(p.Name) + p.ValueBuffer.Length) ?? 0);
 
     private static TaskCompletionSource NewIfDone(TaskCompletionSource source) =>
         source.Task.IsCompleted ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : source;
@@ -349,80 +267,6 @@ public sealed partial class MqttConnection : IAsyncDisposable
         .WithRetainFlag(true)
         .Build();
 
-    /// <summary>Gets a value indicating whether a subscription was refused or not answered; the supervisor retries it at its pace.</summary>
-    public bool HasMissingSubscriptions
-    {
-        get
-        {
-            lock (_subscriptions)
-            {
-                return _notSubscribed.Count > 0;
-            }
-        }
-    }
-
-    /// <summary>Subscribes again what the broker refused or did not answer.</summary>
-    public Task RetryMissingSubscriptionsAsync(CancellationToken cancellationToken)
-    {
-        string[] missing;
-        lock (_subscriptions)
-        {
-            missing = [.. _notSubscribed.Keys];
-        }
-
-        return SubscribeAsync(missing, cancellationToken);
-    }
-
-    private string[] AllFilters()
-    {
-        lock (_subscriptions)
-        {
-            return [.. _subscriptions];
-        }
-    }
-
-    // A refusal or a timeout does not fail the connect: readings can still go out. Each is said once when it
-    // starts (or changes), and once when the subscription is granted again.
-    private async Task SubscribeAsync(string[] filters, CancellationToken cancellationToken)
-    {
-        foreach (string filter in filters)
-        {
-            string problem;
-            try
-            {
-                var result = await WithTimeout("subscribe", ct => _client.SubscribeAsync(filter, ct), cancellationToken).ConfigureAwait(false);
-                if (result.Granted)
-                {
-                    Log.Subscribed(_logger, filter, result.Code);
-                    lock (_subscriptions)
-                    {
-                        _notSubscribed.Remove(filter);
-                    }
-
-                    continue;
-                }
-
-                problem = $"the broker refused it ({result.Code}): check the broker's ACL for this user and Results:Topic";
-            }
-            catch (TimeoutException ex)
-            {
-                problem = ex.Message;
-            }
-
-            bool news;
-            lock (_subscriptions)
-            {
-                news = !_notSubscribed.TryGetValue(filter, out string? before) || before != problem;
-                _notSubscribed[filter] = problem;
-            }
-
-            if (news)
-            {
-                Log.NotSubscribed(_logger, filter, problem);
-            }
-        }
-    }
-
     private async Task<T> WithTimeout<T>(string what, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
     {
         using var deadline = new Deadline(_options.OperationTimeout, _timeProvider, cancellationToken);
@@ -457,38 +301,6 @@ public sealed partial class MqttConnection : IAsyncDisposable
                 _connected = NewIfDone(_connected);
                 _troubled.TrySetResult();
             }
-        }
-
-        return Task.CompletedTask;
-    }
-
-    // Never throws: a throwing handler leaves a QoS 1 message unacknowledged, and the broker sends it again forever.
-    private Task OnMessageReceivedAsync(string topic, ReadOnlySequence<byte> payload)
-    {
-        try
-        {
-            if (payload.Length > _maxIncomingBytes)
-            {
-                long oversized = Interlocked.Increment(ref _oversizedMessages);
-                if (oversized == 1 || oversized % 1000 == 0)
-                {
-                    Log.ReceivedOversized(_logger, topic, payload.Length, _maxIncomingBytes, oversized);
-                }
-            }
-            else if (!_received.Writer.TryWrite(new ReceivedMessage(topic, payload.ToArray())))
-            {
-                long dropped = Interlocked.Increment(ref _droppedMessages);
-                if (dropped == 1 || dropped % 1000 == 0)
-                {
-                    Log.ReceivedDropped(_logger, dropped);
-                }
-            }
-        }
-#pragma warning disable CA1031 // The handler must not throw, whatever arrives.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Log.ReceiveFailed(_logger, topic, ex.Message);
         }
 
         return Task.CompletedTask;
