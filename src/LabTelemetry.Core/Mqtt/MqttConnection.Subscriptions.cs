@@ -91,8 +91,9 @@ public sealed partial class MqttConnection
 
                 problem = $"the broker refused it ({result.Code}): check the broker's ACL for this user and Results:Topic";
             }
-            catch (TimeoutException ex)
+            catch (Exception ex) when (ex is TimeoutException or MqttCommunicationException or InvalidOperationException)
             {
+                // The link went as we subscribed (a broker restart): tried again after the next connect.
                 problem = ex.Message;
             }
 

@@ -143,14 +143,11 @@ public sealed partial class MqttConnection : IAsyncDisposable
             return false;
         }
 
-        // The broker answers: whatever made a publish look unhealthy has passed, and the supervisor may rest again.
-        lock (_stateLock)
+        // The broker answers: whatever made a publish look unhealthy (or a drop reported late) has passed, and the
+        // supervisor may rest again.
+        if (State is ConnectionState.Unhealthy or ConnectionState.Connecting)
         {
-            if (_state == ConnectionState.Unhealthy)
-            {
-                _state = ConnectionState.Connected;
-                _troubled = NewIfDone(_troubled);
-            }
+            MoveTo(ConnectionState.Connected);
         }
 
         return true;
@@ -229,11 +226,12 @@ public sealed partial class MqttConnection : IAsyncDisposable
                 return;
             }
 
+            var before = _state;
             _state = next;
             switch (next)
             {
                 case ConnectionState.Connected:
-                    _connectedAt = _timeProvider.GetTimestamp();
+                    _connectedAt = before == ConnectionState.Connecting ? _timeProvider.GetTimestamp() : _connectedAt;
                     _troubled = NewIfDone(_troubled);
                     _connected.TrySetResult();
                     break;
@@ -282,6 +280,13 @@ public sealed partial class MqttConnection : IAsyncDisposable
 
     private Task OnDisconnectedAsync(BrokerDisconnected e)
     {
+        // MQTTnet raises this on the thread pool after the link is gone: when it comes late, after the supervisor has
+        // already connected again, it belongs to the old link and must not undo the new one.
+        if (_client.IsConnected)
+        {
+            return Task.CompletedTask;
+        }
+
         // Raised for failed connect attempts too (the supervisor reports those), and for our own goodbye (DisconnectAsync does).
         if (e.ClientWasConnected && State != ConnectionState.Stopping)
         {

@@ -79,12 +79,18 @@ internal sealed class FakeBrokerClient : IBrokerClient
 
     public Task AbandonAsync() => DropAsync(new BrokerDisconnected(IsConnected, MqttClientDisconnectReason.NormalDisconnection));
 
+    /// <summary>Gets or sets a value indicating whether <see cref="DropAsync"/> leaves the event to <see cref="RaiseDisconnectedAsync"/>, as MQTTnet raises it late on the thread pool.</summary>
+    public bool DisconnectedOnlyWhenTold { get; set; }
+
     /// <summary>The link drops, as a broker's DISCONNECT or a dead socket would make it.</summary>
     public Task DropAsync(BrokerDisconnected why)
     {
         IsConnected = false;
-        return Disconnected?.Invoke(why) ?? Task.CompletedTask;
+        return DisconnectedOnlyWhenTold ? Task.CompletedTask : RaiseDisconnectedAsync(why);
     }
+
+    /// <summary>Raises the disconnected event now, whenever the link dropped.</summary>
+    public Task RaiseDisconnectedAsync(BrokerDisconnected why) => Disconnected?.Invoke(why) ?? Task.CompletedTask;
 
     public Task DeliverAsync(string topic, byte[] payload) => MessageReceived?.Invoke(topic, new ReadOnlySequence<byte>(payload)) ?? Task.CompletedTask;
 

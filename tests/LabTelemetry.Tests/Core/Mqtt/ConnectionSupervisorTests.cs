@@ -202,4 +202,26 @@ public sealed class ConnectionSupervisorTests : IAsyncDisposable
     [InlineData(60, 30)]
     public void ShortLivedDelay_DoublesUpToTheCap(int shortLived, int seconds) =>
         Assert.Equal(TimeSpan.FromSeconds(seconds), ConnectionSupervisor.ShortLivedDelay(shortLived, TimeSpan.FromSeconds(30)));
+
+    [Fact]
+    public async Task ADropReportedLate_AfterTheReconnect_DoesNotUndoTheNewLink_NorStartAStorm()
+    {
+        _rig.Connection.Subscribe("RESULT/#");
+        await _rig.StartConnectedAsync();
+        await StayConnectedAsync();
+
+        // The supervisor finds the link dead by its ping and connects again before MQTTnet's event for the old link,
+        // which it raises on the thread pool, is handled.
+        _rig.Broker.DisconnectedOnlyWhenTold = true;
+        await _rig.Broker.DropAsync(new BrokerDisconnected(true, MqttClientDisconnectReason.UnspecifiedError));
+        await _rig.AdvanceAsync(Interval);
+        Assert.True(await Eventually.TrueAsync(() => _rig.Broker.Connects == 2 && _rig.Connection.State == ConnectionState.Connected));
+        await _rig.Broker.RaiseDisconnectedAsync(new BrokerDisconnected(true, MqttClientDisconnectReason.UnspecifiedError));
+
+        int pings = _rig.Broker.Pings;
+        await Task.Delay(300);
+        Assert.Equal(ConnectionState.Connected, _rig.Connection.State);
+        Assert.InRange(_rig.Broker.Pings - pings, 0, 1);
+        await _rig.Connection.WaitUntilConnectedAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }
