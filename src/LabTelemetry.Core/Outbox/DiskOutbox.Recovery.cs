@@ -41,7 +41,8 @@ public sealed partial class DiskOutbox
         var ours = new List<LogSegment>();
         foreach (var (first, path) in found.OrderBy(f => f.First).ThenBy(f => f.Path, StringComparer.Ordinal))
         {
-            if (LogSegment.Open(path, first) is { } segment)
+            // A directory, or a file we may not read, named like a segment is not ours either.
+            if (TryOpen(path, first) is { } segment)
             {
                 ours.Add(segment);
             }
@@ -88,32 +89,55 @@ public sealed partial class DiskOutbox
             _segments.Add(segment);
         }
 
+        _nextSequence = last + 1;
+        ImportLegacy(legacy, foreign);
         if (foreign.Count > 0)
         {
             Log.Foreign(_logger, Directory, string.Join(", ", foreign.Order(StringComparer.Ordinal)));
         }
 
-        _nextSequence = last + 1;
-        ImportLegacy(legacy);
         Log.Opened(_logger, Directory, Count, _nextSequence);
     }
 
-    // Readings that waited in the one-file-per-reading format of earlier versions: appended in their order, then removed.
-    private void ImportLegacy(List<string> files)
+    private static LogSegment? TryOpen(string path, long first)
+    {
+        try
+        {
+            return LogSegment.Open(path, first);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    // Readings that waited in the one-file-per-reading format of earlier versions: appended in their order, then
+    // removed. A .msg that is no such record is not ours to delete; a .msg.tmp never held a reading reported safe.
+    private void ImportLegacy(List<string> files, List<string> foreign)
     {
         foreach (string path in files.Order(StringComparer.Ordinal))
         {
-            byte[] bytes;
+            bool unfinished = path.EndsWith(".tmp", StringComparison.Ordinal);
+            OutboxMessage? message = null;
             try
             {
-                bytes = new FileInfo(path).Length <= OutboxRecord.MaxBodyBytes ? File.ReadAllBytes(path) : [];
+                if (!unfinished && new FileInfo(path).Length <= OutboxRecord.MaxBodyBytes)
+                {
+                    message = OutboxRecord.ReadLegacy(File.ReadAllBytes(path));
+                }
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
+                message = null;
+            }
+
+            if (message is null && !unfinished)
+            {
+                foreign.Add(Path.GetFileName(path));
                 continue;
             }
 
-            if (OutboxRecord.ReadLegacy(bytes) is { } message)
+            if (message is not null)
             {
                 lock (_gate)
                 {

@@ -21,12 +21,16 @@ public sealed partial class DiskOutbox : IDisposable
     private const int AppendsBetweenChecks = 64;
     private static readonly TimeSpan TimeBetweenChecks = TimeSpan.FromSeconds(10);
 
+    // How long acknowledgements may wait for the device: what a power cut can make us send again.
+    private static readonly TimeSpan MarkFlushEvery = TimeSpan.FromSeconds(30);
+
     private readonly OutboxOptions _options;
     private readonly ILogger<DiskOutbox> _logger;
     private readonly object _gate = new();
     private readonly List<LogSegment> _segments = [];
     private readonly List<Entry> _entries = [];
-    private readonly AckMark _mark;
+    private readonly TimeProvider _timeProvider;
+    private AckMark _mark;
 
     // An auto-reset signal: "something was added" wakes a consumer waiting on an empty outbox.
     private readonly Channel<bool> _added = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -36,14 +40,18 @@ public sealed partial class DiskOutbox : IDisposable
     private long _dropped;
     private long _setAside;
     private int _appends;
-    private long _lastCheck = Environment.TickCount64;
+    private long _lastCheck;
+    private long _lastMarkFlush;
+    private bool _markFailing;
     private OutboxMessage? _head;
 
     // The reading appended last: at one reading a tick the sender asks for it at once, and need not read it back.
     private OutboxMessage? _newest;
 
-    public DiskOutbox(IOptions<OutboxOptions> options, ILogger<DiskOutbox> logger)
+    public DiskOutbox(IOptions<OutboxOptions> options, ILogger<DiskOutbox> logger, TimeProvider? timeProvider = null)
     {
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _lastCheck = _lastMarkFlush = _timeProvider.GetTimestamp();
         _options = options.Value;
         _logger = logger;
         Directory = OutboxDirectory.Resolve(_options.Directory);
@@ -143,16 +151,15 @@ public sealed partial class DiskOutbox : IDisposable
 
             lock (_gate)
             {
-                _head = _newest?.Sequence == entry.Sequence ? _newest : null;
-            }
+                // Under the gate: the bounds may drop and delete the segment meanwhile; then the next one is the oldest.
+                if (_entries.Count - _first == 0 || _entries[_first].Sequence != entry.Sequence)
+                {
+                    continue;
+                }
 
-            var message = _head ?? Read(entry);
-            lock (_gate)
-            {
-                _head = message;
+                _head = _newest?.Sequence == entry.Sequence ? _newest : Read(entry);
+                return _head;
             }
-
-            return message;
         }
     }
 
@@ -170,21 +177,17 @@ public sealed partial class DiskOutbox : IDisposable
                 return null;
             }
 
-            // Sequences in the log are consecutive, so the next one's place is a subtraction away.
-            long index = Math.Max(_first, _first + (sequence + 1 - _entries[_first].Sequence));
+            // Entries are in sequence order, with gaps where recovery found damage or a reading was dropped.
+            int index = _entries.BinarySearch(_first, _entries.Count - _first, new Entry(sequence + 1, null!, 0, 0), EntryOrder.Instance);
+            index = index >= 0 ? index : ~index;
             if (index >= _entries.Count)
             {
                 return null;
             }
 
-            entry = _entries[(int)index];
-            if (_newest?.Sequence == entry.Sequence)
-            {
-                return _newest;
-            }
+            entry = _entries[index];
+            return _newest?.Sequence == entry.Sequence ? _newest : Read(entry);
         }
-
-        return Read(entry);
     }
 
     /// <summary>The broker has it: the mark moves past it, and a segment all of whose readings are acknowledged goes.</summary>
@@ -196,8 +199,38 @@ public sealed partial class DiskOutbox : IDisposable
             if (_entries.Count - _first > 0 && _entries[_first].Sequence == sequence)
             {
                 Forget();
-                _mark.Set(sequence);
+                Mark(sequence);
                 DeleteSpentSegments();
+            }
+        }
+    }
+
+    // Under _gate. The mark goes to the device at most every MarkFlushEvery (a power cut resends at most what was
+    // acknowledged since), and before a segment is deleted. A disk that refuses it (remounted read-only) must not
+    // stop the sending: the mark is kept in memory, said once, and readings may be sent again after a restart.
+    private void Mark(long sequence, bool flush = false)
+    {
+        try
+        {
+            _mark.Set(sequence);
+            if (flush || _timeProvider.GetElapsedTime(_lastMarkFlush) >= MarkFlushEvery)
+            {
+                _mark.Flush();
+                _lastMarkFlush = _timeProvider.GetTimestamp();
+            }
+
+            if (_markFailing)
+            {
+                Log.MarkWritable(_logger, Directory);
+                _markFailing = false;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (!_markFailing)
+            {
+                Log.MarkFailed(_logger, Directory, ex.Message);
+                _markFailing = true;
             }
         }
     }
@@ -209,7 +242,7 @@ public sealed partial class DiskOutbox : IDisposable
     /// </summary>
     public string? SetAside(long sequence)
     {
-        Entry entry;
+        byte[] record;
         lock (_gate)
         {
             if (_entries.Count - _first == 0 || _entries[_first].Sequence != sequence)
@@ -217,7 +250,8 @@ public sealed partial class DiskOutbox : IDisposable
                 return null;
             }
 
-            entry = _entries[_first];
+            var entry = _entries[_first];
+            record = entry.Segment.Read(entry.Offset, entry.Length);
         }
 
         string? kept = Path.Combine(Directory, RejectedFile);
@@ -225,7 +259,7 @@ public sealed partial class DiskOutbox : IDisposable
         {
             System.IO.Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
             using var file = new FileStream(kept, FileMode.Append, FileAccess.Write, FileShare.Read);
-            file.Write(entry.Segment.Read(entry.Offset, entry.Length));
+            file.Write(record);
             file.Flush(flushToDisk: _options.Durable);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -242,7 +276,7 @@ public sealed partial class DiskOutbox : IDisposable
     {
         lock (_gate)
         {
-            _mark.Flush();
+            Mark(_mark.Acknowledged, flush: true);
             _mark.Dispose();
             foreach (var segment in _segments)
             {
@@ -273,9 +307,9 @@ public sealed partial class DiskOutbox : IDisposable
     private LogSegment SegmentFor(int recordLength, long sequence)
     {
         var last = _segments.Count > 0 ? _segments[^1] : null;
-        if (last is not null && (++_appends % AppendsBetweenChecks == 0 || Environment.TickCount64 - _lastCheck > TimeBetweenChecks.TotalMilliseconds))
+        if (last is not null && (++_appends % AppendsBetweenChecks == 0 || _timeProvider.GetElapsedTime(_lastCheck) > TimeBetweenChecks))
         {
-            _lastCheck = Environment.TickCount64;
+            _lastCheck = _timeProvider.GetTimestamp();
             if (!File.Exists(last.Path))
             {
                 // The directory or the file was removed under us: what is still in the open file is sent from it,
@@ -285,6 +319,13 @@ public sealed partial class DiskOutbox : IDisposable
                 {
                     System.IO.Directory.CreateDirectory(Directory);
                     last = LogSegment.Create(Directory, sequence, recordLength);
+
+                    // The mark too went with the directory: a new one, where a restart will look.
+                    long acknowledged = _mark.Acknowledged;
+                    _mark.Dispose();
+                    _mark = new AckMark(Directory);
+                    _mark.Set(acknowledged);
+                    _mark.Flush();
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -313,7 +354,7 @@ public sealed partial class DiskOutbox : IDisposable
         int dropped = 0;
         while (_entries.Count - _first > _options.MaxMessages || (_bytes > _options.MaxBytes && _entries.Count - _first > 1))
         {
-            _mark.Set(_entries[_first].Sequence);
+            Mark(_entries[_first].Sequence);
             Forget();
             dropped++;
         }
@@ -336,14 +377,14 @@ public sealed partial class DiskOutbox : IDisposable
         while (_segments.Count > 1 && _segments[1].FirstSequence - 1 <= acknowledged)
         {
             // The mark first: after a power cut it must not point before readings whose segment is gone.
-            _mark.Flush();
+            Mark(acknowledged, flush: true);
             var spent = _segments[0];
             _segments.RemoveAt(0);
             try
             {
                 spent.Delete();
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 Log.DeleteFailed(_logger, spent.Path, ex.Message);
             }
@@ -365,6 +406,13 @@ public sealed partial class DiskOutbox : IDisposable
     /// <summary>Where one waiting reading is in the log.</summary>
     private readonly record struct Entry(long Sequence, LogSegment Segment, long Offset, int Length);
 
+    private sealed class EntryOrder : IComparer<Entry>
+    {
+        public static readonly EntryOrder Instance = new();
+
+        public int Compare(Entry x, Entry y) => x.Sequence.CompareTo(y.Sequence);
+    }
+
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Outbox {Directory}: {Count} reading(s) waiting from before; the next is number {Next}")]
@@ -373,7 +421,7 @@ public sealed partial class DiskOutbox : IDisposable
         [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox full ({MaxMessages} readings or {MaxBytes} bytes, Outbox:MaxMessages and Outbox:MaxBytes): dropping the oldest; {Dropped} dropped so far")]
         public static partial void Dropped(ILogger logger, int maxMessages, long maxBytes, long dropped);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Cut the outbox log {Path} after its last whole record: {Problem} (torn by a power cut?)")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Damage in the outbox log {Path}: {Problem} (a power cut?)")]
         public static partial void Cut(ILogger logger, string path, string problem);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox directory {Directory} holds files that are not the outbox's; left alone: {Files}")]
@@ -381,6 +429,12 @@ public sealed partial class DiskOutbox : IDisposable
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox file {Path} was removed under us; new readings go to a new file")]
         public static partial void Vanished(ILogger logger, string path);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot record acknowledgements in the outbox {Directory}: {Problem}; sending goes on, and readings may be sent again after a restart")]
+        public static partial void MarkFailed(ILogger logger, string directory, string problem);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Recording acknowledgements in the outbox {Directory} works again")]
+        public static partial void MarkWritable(ILogger logger, string directory);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete {Path}: {Problem}")]
         public static partial void DeleteFailed(ILogger logger, string path, string problem);

@@ -170,8 +170,10 @@ internal sealed class LogSegment : IDisposable
     }
 
     /// <summary>
-    /// Reads every whole record in order. At the first damaged one (a torn append, a zero-filled block) the rest of
-    /// the segment is cut: zeroed, so that new records follow the last good one. Returns what was cut, if anything.
+    /// Reads every whole record in order. Damage (a torn append, a block of zeros, bytes that are no record) is stepped
+    /// over to the next whole record after it, so readings synced later are kept and their numbers not reused; damage
+    /// with no whole record after it is the torn tail, which is cut (zeroed) so new records follow the last good one.
+    /// Returns what was damaged, if anything.
     /// </summary>
     public string? Scan(Action<OutboxMessage, long, int> record)
     {
@@ -182,36 +184,62 @@ internal sealed class LogSegment : IDisposable
             var data = buffer.AsSpan(0, read);
             long offset = HeaderBytes;
             long previous = FirstSequence - 1;
+            string? damage = null;
             while (offset < data.Length)
             {
                 var frame = OutboxRecord.Read(data[(int)offset..], out var message, out int length, out string? problem);
-                if (frame == RecordFrame.End)
+                bool zerosToTheEnd = frame == RecordFrame.End && data[(int)offset..].IndexOfAnyExcept((byte)0) < 0;
+                if (zerosToTheEnd)
                 {
                     break;
                 }
 
-                if (frame == RecordFrame.Damaged || message!.Sequence <= previous)
+                if (frame == RecordFrame.Record && message!.Sequence > previous)
                 {
-                    problem ??= $"sequence {message!.Sequence} after {previous}";
-                    int last = data[(int)offset..].LastIndexOfAnyExcept((byte)0);
-                    RandomAccess.Write(_file, new byte[last + 1], offset);
-                    Storage.FlushData(_file);
-                    End = offset;
-                    return $"{problem} at byte {offset}; cut {last + 1} bytes";
+                    record(message, offset, length);
+                    previous = message.Sequence;
+                    offset += length;
+                    continue;
                 }
 
-                record(message, offset, length);
-                previous = message.Sequence;
-                offset += length;
+                problem ??= frame == RecordFrame.End ? "a block of zeros" : $"sequence {message!.Sequence} after {previous}";
+                if (NextRecord(data, offset + 1, previous) is { } next)
+                {
+                    damage = $"{problem} at byte {offset}; stepped over {next - offset} bytes to the next whole record";
+                    offset = next;
+                    continue;
+                }
+
+                int last = data[(int)offset..].LastIndexOfAnyExcept((byte)0);
+                RandomAccess.Write(_file, new byte[last + 1], offset);
+                Storage.FlushData(_file);
+                End = offset;
+                return $"{problem} at byte {offset}; cut {last + 1} bytes";
             }
 
             End = offset;
-            return null;
+            return damage;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    // The place of the next whole record after damage, one that continues the numbering, or null.
+    private static long? NextRecord(ReadOnlySpan<byte> data, long from, long previous)
+    {
+        for (long offset = from; offset + 12 <= data.Length; offset++)
+        {
+            if (data[(int)offset] == (byte)'L'
+                && OutboxRecord.Read(data[(int)offset..], out var message, out _, out _) == RecordFrame.Record
+                && message!.Sequence > previous)
+            {
+                return offset;
+            }
+        }
+
+        return null;
     }
 
     public void Delete()

@@ -22,7 +22,10 @@ internal sealed partial class OutboxSender(
     // After a failed publish, give the supervisor a moment to check the link before trying the same reading again.
     private static readonly TimeSpan RetryPause = TimeSpan.FromSeconds(1);
 
-    private readonly Queue<(OutboxMessage Message, Task<PublishOutcome> Outcome)> _inFlight = new();
+    // A link that dies this soon after a reading was sent may have died of it.
+    private static readonly TimeSpan DiedOfIt = TimeSpan.FromSeconds(1);
+
+    private readonly Queue<(OutboxMessage Message, Task<PublishOutcome> Outcome, long Sent)> _inFlight = new();
 
     // A reading at the head of this many connections that each died under it is taken for the cause.
     private const int DropsBeforeSettingAside = 3;
@@ -60,7 +63,7 @@ internal sealed partial class OutboxSender(
             Start(next, cancellationToken);
         }
 
-        var (message, pending) = _inFlight.Dequeue();
+        var (message, pending, sent) = _inFlight.Dequeue();
         var outcome = await pending.ConfigureAwait(false);
         switch (outcome.Verdict)
         {
@@ -95,8 +98,10 @@ internal sealed partial class OutboxSender(
                 }
 
                 // A 3.1.1 broker closes the connection on a packet above its max_packet_size, without a word: the
-                // same reading at the head of three connections in a row that each died under it is set aside.
-                _droppedWithHead = outcome.LinkDropped ? (_droppedHead == message.Sequence ? _droppedWithHead + 1 : 1) : 0;
+                // same reading at the head of three connections in a row that each died within a second of it being
+                // sent is set aside. (A twin taking our session over drops us at moments of its own.)
+                bool diedOfIt = outcome.LinkDropped && timeProvider.GetElapsedTime(sent) < DiedOfIt;
+                _droppedWithHead = diedOfIt ? (_droppedHead == message.Sequence ? _droppedWithHead + 1 : 1) : 0;
                 _droppedHead = message.Sequence;
                 if (_droppedWithHead >= DropsBeforeSettingAside)
                 {
@@ -117,7 +122,7 @@ internal sealed partial class OutboxSender(
     // What followed a failed publish is sent again from it on, in order; the broker may see some twice (at least once).
     private async Task SettleInFlightAsync()
     {
-        foreach (var (_, later) in _inFlight)
+        foreach (var (_, later, _) in _inFlight)
         {
             await later.ConfigureAwait(false);
         }
@@ -134,7 +139,7 @@ internal sealed partial class OutboxSender(
 
     // At most QoS 1: a reading an earlier version queued at QoS 2 goes as the rest do (2 is no longer offered, see TelemetryOptions).
     private void Start(OutboxMessage message, CancellationToken cancellationToken) =>
-        _inFlight.Enqueue((message, connection.PublishAsync(message.Topic, message.Payload, Math.Min(message.Qos, 1), _timeout, cancellationToken, message.TakenAt, message.Sequence)));
+        _inFlight.Enqueue((message, connection.PublishAsync(message.Topic, message.Payload, Math.Min(message.Qos, 1), _timeout, cancellationToken, message.TakenAt, message.Sequence), timeProvider.GetTimestamp()));
 
     // Live readings are logged one by one; a backlog is summed up, so a drain of thousands does not flood the log.
     private void Report(OutboxMessage message)

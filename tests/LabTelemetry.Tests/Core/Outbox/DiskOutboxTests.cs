@@ -160,7 +160,8 @@ public sealed class DiskOutboxTests : IDisposable
 
         Assert.Equal(["reading 1", "reading 2", "reading 4"], await DrainAsync(after));
         var warning = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
-        Assert.Contains("Cut the outbox log", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("Damage in the outbox log", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("cut", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -192,7 +193,7 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     [Fact]
-    public async Task Reopen_ZeroFilledBlockInTheMiddle_CutsThereAndKeepsWhatCameBefore()
+    public async Task Reopen_DamageInTheMiddle_IsSteppedOver_AndTheReadingsAfterItAreKept_TheirNumbersNotReused()
     {
         var before = Open();
         for (int i = 1; i <= 3; i++)
@@ -206,8 +207,67 @@ public sealed class DiskOutboxTests : IDisposable
         File.WriteAllBytes(segment, bytes);
 
         var after = Open();
+        await AddAsync(after, 4);
 
-        Assert.Equal(["reading 1"], await DrainAsync(after));
+        Assert.Equal(["reading 1", "reading 3", "reading 4"], await DrainAsync(after));
+        Assert.Equal(5, after.NextSequence);
+    }
+
+    [Fact]
+    public async Task Reopen_ABlockOfZerosStartingAtARecord_IsDamage_NotTheEnd_WhenWholeRecordsFollow()
+    {
+        var before = Open();
+        for (int i = 1; i <= 3; i++)
+        {
+            await AddAsync(before, i);
+        }
+
+        // A lost block that begins exactly where the second record does: its first eight bytes read like the end.
+        string segment = Segments()[0];
+        byte[] bytes = File.ReadAllBytes(segment);
+        int second = 16 + OutboxRecord.Encode(new OutboxMessage(1, "DATA/x", Encoding.UTF8.GetBytes("reading 1"), 1, At)).Length;
+        Array.Clear(bytes, second, 30);
+        File.WriteAllBytes(segment, bytes);
+
+        var after = Open();
+
+        Assert.Equal([1L, 3L], after.Waiting());
+        Assert.Equal(4, after.NextSequence);
+    }
+
+    [Fact]
+    public async Task PeekAfter_AcrossAGapInTheNumbers_GivesTheNextThatWaits()
+    {
+        var before = Open();
+        for (int i = 1; i <= 3; i++)
+        {
+            await AddAsync(before, i);
+        }
+
+        string segment = Segments()[0];
+        byte[] bytes = File.ReadAllBytes(segment);
+        Array.Clear(bytes, 16 + 48, 20);
+        File.WriteAllBytes(segment, bytes);
+        var after = Open();
+
+        Assert.Equal(3, after.PeekAfter(1)!.Sequence);
+        Assert.Equal(3, after.PeekAfter(2)!.Sequence);
+        Assert.Null(after.PeekAfter(3));
+    }
+
+    [Fact]
+    public void ThingsNamedLikeOurs_ADirectoryAndANonRecordMsg_AreLeftAlone_NotACrash()
+    {
+        Directory.CreateDirectory(Path.Combine(_directory.Path, "outbox-0000000000000000001.log"));
+        File.WriteAllText(Path.Combine(_directory.Path, "0000000000000000007.msg"), "not a record");
+
+        var outbox = Open();
+
+        Assert.Equal(0, outbox.Count);
+        Assert.True(File.Exists(Path.Combine(_directory.Path, "0000000000000000007.msg")));
+        var warning = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        Assert.Contains("outbox-0000000000000000001.log", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("0000000000000000007.msg", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]

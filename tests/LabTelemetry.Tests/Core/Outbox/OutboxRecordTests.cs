@@ -58,4 +58,21 @@ public class OutboxRecordTests
         Assert.Equal(RecordFrame.Damaged, OutboxRecord.Read(record, out _, out _, out string? problem));
         Assert.Contains("record length", problem, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Read_TheFormatAsWrittenByThisVersion_StaysReadable()
+    {
+        // Bytes fixed here, not made by Encode: a change of the on-disk format must be a decision, not an accident.
+        byte[] record = Convert.FromHexString(
+            "4C545232" + "00000021" + "0000000000000007" + "01" + "000001A2FDD6B2BB" + "0006" + "444154412F78" + "7B2274223A20317D" + "CF519751");
+
+        var frame = OutboxRecord.Read(record, out var message, out _, out string? problem);
+
+        // The CRC-32 (zlib's, big-endian) of length and body, computed apart from this code.
+        Assert.True(frame == RecordFrame.Record, problem);
+        Assert.Equal(7, message!.Sequence);
+        Assert.Equal("DATA/x", message.Topic);
+        Assert.Equal("{\"t\": 1}", System.Text.Encoding.UTF8.GetString(message.Payload));
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(0x1A2FDD6B2BB), message.TakenAt);
+    }
 }
