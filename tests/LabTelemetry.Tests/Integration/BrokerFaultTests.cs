@@ -169,6 +169,22 @@ public sealed class BrokerFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task TheClientAlone_SendsNoKeepAlivePings_SoItIsTheSupervisorsPingsThatKeepTheLink()
+    {
+        await using var broker = MosquittoBroker.Logging();
+        await broker.StartAgainAsync();
+        using var client = new LabTelemetry.Core.Mqtt.MqttNetBrokerClient();
+        var options = new MQTTnet.MqttClientOptionsBuilder().WithTcpServer(MosquittoBroker.Host, broker.Port).WithClientId("no-pings").WithKeepAlivePeriod(TimeSpan.FromSeconds(1)).Build();
+
+        await client.ConnectAsync(options, CancellationToken.None);
+
+        // MQTTnet's own loop would ping within the second; without it, Mosquitto drops us after 1.5 keep-alives.
+        Assert.True(await Eventually.TrueAsync(() => !client.IsConnected, TimeSpan.FromSeconds(10)), "still connected without a ping");
+        Assert.Equal(0, broker.Count("Received PINGREQ from no-pings"));
+        Assert.Contains(broker.LogLines(), l => l.StartsWith(Connects, StringComparison.Ordinal) && l.Contains("no-pings", StringComparison.Ordinal) && l.Contains(", k1)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task IdleWorker_TellsTheBrokerItsKeepAlive_AndKeepsTheLinkWithTheSupervisorsPingsAlone()
     {
         await using var broker = MosquittoBroker.Logging();

@@ -74,8 +74,9 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
             TimeSpan.FromSeconds(15));
         var elapsed = watch.Elapsed;
 
-        // A user watching mosquitto_sub after systemctl start sees a reading at once, not after Telemetry:Interval (10 s).
-        Assert.True(published && elapsed < TimeSpan.FromSeconds(4), $"first DATA after {elapsed.TotalSeconds:0.0} s (published: {published})\n{await service.JournalTextAsync()}");
+        // A user watching mosquitto_sub after systemctl start sees a reading at once, not after Telemetry:Interval
+        // (10 s); 8 s leaves a loaded 2-core machine its room and still tells the two apart.
+        Assert.True(published && elapsed < TimeSpan.FromSeconds(8), $"first DATA after {elapsed.TotalSeconds:0.0} s (published: {published})\n{await service.JournalTextAsync()}");
     }
 
     [SkippableFact]
