@@ -20,8 +20,8 @@ public sealed class OutboxOptions
     [Range(1, 10_000_000)]
     public int MaxMessages { get; set; } = 100_000;
 
-    /// <summary>Gets or sets how many bytes the waiting readings may take on disk; beyond it the oldest are dropped, with a warning.</summary>
-    /// <value>The default value is 64 MiB (a reading takes about 130 bytes).</value>
+    /// <summary>Gets or sets how many bytes the waiting readings' records may take; beyond it the oldest are dropped, with a warning.</summary>
+    /// <value>The default value is 64 MiB (a reading takes about 130 bytes). The log's files are whole 1 MiB segments, so the disk holds a little more.</value>
     [Range(64 * 1024, 64L * 1024 * 1024 * 1024)]
     public long MaxBytes { get; set; } = 64L * 1024 * 1024;
 
