@@ -37,7 +37,11 @@ public static class ConnectProblem
     }
 
     /// <summary>One line: what happened, and in parentheses what to check.</summary>
-    public static string Describe(Exception exception) => Explain(exception) is (var what, { } fix) ? $"{what} ({fix})" : Explain(exception).What;
+    public static string Describe(Exception exception)
+    {
+        var (what, fix) = Explain(exception);
+        return fix is null ? what : $"{what} ({fix})";
+    }
 
     /// <summary>What happened, and what to check (<see langword="null"/> when nothing better than the message is known).</summary>
     public static (string What, string? Fix) Explain(Exception exception) => exception switch

@@ -1,13 +1,6 @@
 using System.Buffers;
-using System.Globalization;
 using System.Threading.Channels;
-using LabTelemetry.Core.Device;
-using LabTelemetry.Core.Telemetry;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using MQTTnet;
 using MQTTnet.Exceptions;
-using MQTTnet.Protocol;
 
 namespace LabTelemetry.Core.Mqtt;
 

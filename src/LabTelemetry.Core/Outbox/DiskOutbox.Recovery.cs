@@ -1,6 +1,3 @@
-using System.Threading.Channels;
-using Microsoft.Extensions.Options;
-
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
@@ -141,13 +138,7 @@ public sealed partial class DiskOutbox
             {
                 lock (_gate)
                 {
-                    long sequence = _nextSequence;
-                    byte[] record = OutboxRecord.Encode(message with { Sequence = sequence });
-                    var segment = SegmentFor(record.Length, sequence);
-                    long offset = segment.Append(record, durable: true);
-                    _nextSequence = sequence + 1;
-                    _entries.Add(new Entry(sequence, segment, offset, record.Length));
-                    _bytes += record.Length;
+                    AppendLocked(message, durable: true);
                 }
             }
 

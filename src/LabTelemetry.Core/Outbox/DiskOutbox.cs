@@ -105,15 +105,7 @@ public sealed partial class DiskOutbox : IDisposable
     {
         lock (_gate)
         {
-            long sequence = _nextSequence;
-            var message = new OutboxMessage(sequence, topic, payload, qos, takenAt);
-            byte[] record = OutboxRecord.Encode(message);
-            var segment = SegmentFor(record.Length, sequence);
-            long offset = segment.Append(record, _options.Durable);
-            _nextSequence = sequence + 1;
-            _newest = message;
-            _entries.Add(new Entry(sequence, segment, offset, record.Length));
-            _bytes += record.Length;
+            _newest = AppendLocked(new OutboxMessage(_nextSequence, topic, payload, qos, takenAt), _options.Durable);
             DropBeyondBounds();
         }
 
@@ -301,6 +293,19 @@ public sealed partial class DiskOutbox : IDisposable
             _entries.RemoveRange(0, _first);
             _first = 0;
         }
+    }
+
+    // Under _gate: the message, numbered next, appended to the log and indexed.
+    private OutboxMessage AppendLocked(OutboxMessage message, bool durable)
+    {
+        message = message with { Sequence = _nextSequence };
+        byte[] record = OutboxRecord.Encode(message);
+        var segment = SegmentFor(record.Length, message.Sequence);
+        long offset = segment.Append(record, durable);
+        _nextSequence = message.Sequence + 1;
+        _entries.Add(new Entry(message.Sequence, segment, offset, record.Length));
+        _bytes += record.Length;
+        return message;
     }
 
     // Under _gate: the segment the next record goes into, a new one when the last is full or has vanished.
