@@ -20,7 +20,7 @@ public sealed class DeviceOptions
 
     /// <summary>Gets or sets an explicit device id that replaces the MAC in the topic and the client id.</summary>
     /// <value>The default value is <see langword="null"/>: the MAC is used.</value>
-    [RegularExpression(@"^[^\s/#+]+$", ErrorMessage = "Device:Id must be one topic level: no spaces, '/', '#' or '+'.")]
+    [TopicLevel(ErrorMessage = "Device:Id must be one topic level: no spaces, '/', '#' or '+'.")]
     public string? Id { get; set; }
 }
 

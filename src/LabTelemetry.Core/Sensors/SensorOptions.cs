@@ -16,7 +16,7 @@ public sealed class SensorOptions
 
     /// <summary>Gets or sets the 1-Wire device to read (<c>28-…</c>).</summary>
     /// <value>The default value is <see langword="null"/>: the one thermometer on the bus.</value>
-    [RegularExpression("^[0-9a-fA-F]{2}-[0-9a-fA-F]{12}$", ErrorMessage = "Sensor:Id must look like 28-00000a1b2c3d (family, dash, 12 hex digits), as listed in /sys/bus/w1/devices.")]
+    [OneWireId(ErrorMessage = "Sensor:Id must look like 28-00000a1b2c3d (family, dash, 12 hex digits), as listed in /sys/bus/w1/devices.")]
     public string? Id { get; set; }
 
     /// <summary>Gets or sets the time between two reads.</summary>
