@@ -33,7 +33,7 @@ public sealed class Ds18b20Sensor : ITemperatureSensor
         _readW1Slave = readW1Slave;
     }
 
-    public string Name => _device?.DeviceId ?? _options.Id ?? "DS18B20";
+    public string Name => _device?.DeviceId ?? (string.IsNullOrEmpty(_options.Id) ? "DS18B20" : _options.Id);
 
     public async Task<double> ReadCelsiusAsync(CancellationToken cancellationToken)
     {
@@ -109,7 +109,7 @@ public sealed class Ds18b20Sensor : ITemperatureSensor
         }
 
         string ids = string.Join(", ", found.Select(d => d.DeviceId));
-        if (_options.Id is { } wanted)
+        if (_options.Id is { Length: > 0 } wanted)
         {
             return found.FirstOrDefault(d => string.Equals(d.DeviceId, wanted, StringComparison.OrdinalIgnoreCase))
                 ?? throw new SensorException(SensorFault.Missing, $"Sensor:Id {wanted} is not on the 1-Wire bus (found: {(ids.Length == 0 ? "none" : ids)}).");

@@ -45,11 +45,11 @@ internal static partial class OneWireCheck
             yield return await ReadAsync(thermometer, options).ConfigureAwait(false);
         }
 
-        if (thermometers.Count > 1 && options.Id is null)
+        if (thermometers.Count > 1 && string.IsNullOrEmpty(options.Id))
         {
             yield return CheckLine.Bad($"{thermometers.Count} thermometers and no Sensor:Id", "set Sensor:Id to the one to publish");
         }
-        else if (options.Id is { } wanted && !thermometers.Any(t => string.Equals(t.DeviceId, wanted, StringComparison.OrdinalIgnoreCase)))
+        else if (options.Id is { Length: > 0 } wanted && !thermometers.Any(t => string.Equals(t.DeviceId, wanted, StringComparison.OrdinalIgnoreCase)))
         {
             yield return CheckLine.Bad($"Sensor:Id {wanted} is not on the bus", "set Sensor:Id to one of the thermometers above");
         }
@@ -68,16 +68,17 @@ internal static partial class OneWireCheck
             : CheckLine.Bad($"no dtoverlay=w1-gpio in {config}", "add it (sudo deploy/install.sh does) and reboot");
     }
 
+    // Read as the service reads (w1_slave, its CRC verdict and scratchpad), so check fails where the service would.
     private static async Task<CheckLine> ReadAsync(OneWireThermometerDevice thermometer, SensorOptions options)
     {
+        var sensor = new Ds18b20Sensor(new SensorOptions { Id = thermometer.DeviceId, ReadTimeout = options.ReadTimeout }, TimeProvider.System);
         try
         {
-            var read = Task.Run(thermometer.ReadTemperatureAsync);
-            double celsius = (await read.WaitAsync(options.ReadTimeout).ConfigureAwait(false)).DegreesCelsius;
+            double celsius = await sensor.ReadCelsiusAsync(CancellationToken.None).ConfigureAwait(false);
             new ReadingValidator(options.MaxRateCelsiusPerSecond, TimeProvider.System).Validate(celsius);
             return CheckLine.Good($"thermometer {thermometer.DeviceId} reads {celsius:0.###} °C");
         }
-        catch (Exception ex) when (ex is SensorException or IOException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is SensorException or UnauthorizedAccessException)
         {
             return CheckLine.Bad($"thermometer {thermometer.DeviceId}: {ex.Message}", "check the wiring and the pull-up; see README, Troubleshooting");
         }
