@@ -1,7 +1,7 @@
 using LabTelemetry.Core.Health;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Registry;
 using Polly.Retry;
 
 namespace LabTelemetry.Core.Mqtt;
@@ -33,30 +33,34 @@ public static partial class ReconnectPipeline
             OnRetry = onRetry,
         });
 
-    /// <summary>Registers the pipeline the <see cref="ConnectionSupervisor"/> reconnects through, on the injected <see cref="TimeProvider"/>.</summary>
-    internal static IServiceCollection AddReconnectPipeline(this IServiceCollection services)
-    {
-        services.AddResiliencePipeline(Name, (builder, context) =>
+    /// <summary>
+    /// Registers the pipeline the <see cref="ConnectionSupervisor"/> reconnects through, on the injected
+    /// <see cref="TimeProvider"/>. Polly's own registry, without Polly.Extensions: that one adds options and
+    /// telemetry the container resolves through open generics, and its telemetry would log each attempt a second
+    /// time, with a stack trace; the one line below says it all.
+    /// </summary>
+    internal static IServiceCollection AddReconnectPipeline(this IServiceCollection services) =>
+        services.AddSingleton<ResiliencePipelineProvider<string>>(sp =>
         {
-            var connection = context.ServiceProvider.GetRequiredService<MqttConnection>();
-            var logger = context.ServiceProvider.GetRequiredService<ILogger<ConnectionSupervisor>>();
-            var liveness = context.ServiceProvider.GetRequiredService<Liveness>();
-            builder.AddReconnectRetry(
-                context.ServiceProvider.GetRequiredService<IOptions<MqttOptions>>().Value.MaxReconnectDelay,
-                args =>
-                {
-                    string problem = args.Outcome.Exception is { } ex ? ConnectProblem.Describe(ex) : "unknown";
-                    Log.ConnectFailed(logger, connection.Broker, args.AttemptNumber + 1, problem, args.RetryDelay.TotalSeconds);
-                    liveness.Beat(nameof(ConnectionSupervisor));
-                    return default;
-                });
+            var registry = new ResiliencePipelineRegistry<string>();
+            registry.TryAddBuilder(Name, (builder, _) =>
+            {
+                var connection = sp.Get<MqttConnection>();
+                var logger = sp.Logger<ConnectionSupervisor>();
+                var liveness = sp.Get<Liveness>();
+                builder.TimeProvider = sp.Get<TimeProvider>();
+                builder.AddReconnectRetry(
+                    sp.Options<MqttOptions>().Value.MaxReconnectDelay,
+                    args =>
+                    {
+                        string problem = args.Outcome.Exception is { } ex ? ConnectProblem.Describe(ex) : "unknown";
+                        Log.ConnectFailed(logger, connection.Broker, args.AttemptNumber + 1, problem, args.RetryDelay.TotalSeconds);
+                        liveness.Beat(nameof(ConnectionSupervisor));
+                        return default;
+                    });
+            });
+            return registry;
         });
-
-        // Polly's own telemetry would log every attempt again, with a stack trace; the one line above says it all.
-        // Registered after AddResiliencePipeline, whose own Configure sets the logger factory.
-        services.Configure<Polly.Telemetry.TelemetryOptions>(telemetry => telemetry.LoggerFactory = NullLoggerFactory.Instance);
-        return services;
-    }
 
     private static partial class Log
     {

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using LabTelemetry.Core;
+using LabTelemetry.Core.Health;
 using Microsoft.Extensions.Hosting.Systemd;
 
 namespace LabTelemetry.Worker.Systemd;
@@ -12,14 +14,16 @@ internal static class SystemdIntegration
 {
     public static IServiceCollection AddSystemdIntegration(this IServiceCollection services)
     {
-        services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
+        // Factories, as in AddLabTelemetry: no constructor read by reflection, no generic closed while we run.
+        services.TryAddSingleton<ISystemdNotifier>(_ => new SystemdNotifier());
         if (IsSystemdService(Environment.GetEnvironmentVariable, Environment.ProcessId))
         {
-            services.AddSingleton<IHostLifetime, SystemdLifetime>();
+            services.AddSingleton<IHostLifetime>(sp => new SystemdLifetime(
+                sp.Get<IHostEnvironment>(), sp.Get<IHostApplicationLifetime>(), sp.Get<ISystemdNotifier>(), sp.Get<ILoggerFactory>()));
         }
 
-        services.AddHostedService<HangupSignal>();
-        services.AddHostedService<WatchdogFeeder>();
+        services.AddHostedService(sp => new HangupSignal(sp.Logger<HangupSignal>()));
+        services.AddHostedService(sp => new WatchdogFeeder(sp.Get<Liveness>(), sp.Get<ISystemdNotifier>(), sp.Get<TimeProvider>(), sp.Logger<WatchdogFeeder>()));
         return services;
     }
 

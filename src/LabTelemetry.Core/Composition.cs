@@ -1,0 +1,42 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Options;
+
+namespace LabTelemetry.Core;
+
+/// <summary>
+/// What the factories in <see cref="LabTelemetryServiceCollectionExtensions.AddLabTelemetry"/> resolve with. The
+/// container makes an <c>ILogger&lt;DiskOutbox&gt;</c> or <c>IOptions&lt;MqttOptions&gt;</c> from an open registration
+/// with <c>MakeGenericType</c>, and a constructor call from reflection; under NativeAOT the first builds types while
+/// the process runs. Measured on the Pi build: 3.5 MiB of the 7 MiB heap at start was that type building, 0.7 MiB
+/// the reflection. Naming the closed types here lets the compiler build them instead.
+/// </summary>
+internal static class Composition
+{
+    public static T Get<T>(this IServiceProvider services)
+        where T : notnull => services.GetRequiredService<T>();
+
+    public static IOptions<T> Options<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(this IServiceProvider services)
+        where T : class => services.GetRequiredService<IOptions<T>>();
+
+    public static ILogger<T> Logger<T>(this IServiceProvider services) => new Logger<T>(services.GetRequiredService<ILoggerFactory>());
+
+    /// <summary>
+    /// Registers one configuration section as <see cref="IOptions{TOptions}"/>: bound and validated on first use, and
+    /// a bad value thrown from there, as the options pipeline would (<see cref="OptionsValidationException"/>, or the
+    /// binder's own).
+    /// </summary>
+    /// <param name="bind">Binds the section: a lambda, so that the binding generator sees the concrete type.</param>
+    public static IServiceCollection AddSection<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(this IServiceCollection services, IConfiguration configuration, string section, Action<IConfiguration, T> bind, IValidateOptions<T> validator)
+        where T : class, new()
+    {
+        return services.AddSingleton<IOptions<T>>(_ =>
+        {
+            var options = new T();
+            bind(configuration.GetSection(section), options);
+            var result = validator.Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
+            return result.Failed
+                ? throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(T), result.Failures)
+                : Microsoft.Extensions.Options.Options.Create(options);
+        });
+    }
+}
