@@ -1,3 +1,4 @@
+using LabTelemetry.Core;
 using LabTelemetry.Worker.Logging;
 using LabTelemetry.Worker.Startup;
 
@@ -9,6 +10,7 @@ internal static class ServiceCommand
     public static async Task<int> RunAsync(string[] settings)
     {
         var builder = LabTelemetryHost.CreateBuilder(settings).AddConsoleLogging();
+        builder.Services.AddHostedService(sp => new StartupMemory(sp.Get<IHostApplicationLifetime>(), sp.Get<TimeProvider>()));
         using var host = builder.Build();
         LabTelemetryHost.ValidateConfiguration(host.Services);
         return await RunHostAsync(host).ConfigureAwait(false);
