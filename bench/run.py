@@ -183,11 +183,13 @@ def startup(contender, broker, subscriber, runs, interval="00:00:00.100"):
     return summary(times)
 
 
-def steady_memory(contender, broker, subscriber):
+def steady_memory(contender, broker, subscriber, seconds):
+    """Resident memory once a second, from the fifth reading at a 1 s interval on for `seconds`: what the device
+    holds while it works, not only just after start (the worker gives start-up's memory back 2 s after start)."""
     process = contender.start("00:00:01", broker)
     subscriber.wait(contender.topic, 5, since=time.monotonic())
     samples = []
-    for _ in range(5):
+    for _ in range(seconds):
         samples.append(resident_mib(process.pid))
         time.sleep(1)
     stop(process)
@@ -370,6 +372,7 @@ def main():
     parser.add_argument("--backlog", type=int, default=10_000)
     parser.add_argument("--schedule-seconds", type=int, default=100)
     parser.add_argument("--idle-seconds", type=int, default=60, help="CPU measured over this long at the default 5 s interval")
+    parser.add_argument("--memory-seconds", type=int, default=30, help="resident memory sampled once a second for this long")
     parser.add_argument("--waiting", type=int, default=100_000, help="readings waiting in the outbox for the start-up measure")
     parser.add_argument("--only", nargs="*", help="measure only these (startup_ms, resident_mib, per_reading, idle_cpu, …)")
     args = parser.parse_args()
@@ -384,7 +387,7 @@ def main():
         for name, measure in [
             ("startup_ms", lambda c: startup(c, broker, subscriber, args.runs)),
             ("startup_default_interval_ms", lambda c: startup(c, broker, subscriber, max(1, args.runs // 2), "00:00:05")),
-            ("resident_mib", lambda c: steady_memory(c, broker, subscriber)),
+            ("resident_mib", lambda c: steady_memory(c, broker, subscriber, args.memory_seconds)),
             ("cpu_seconds_10s_at_10hz", lambda c: cpu_at_10hz(c, broker, subscriber, max(1, args.runs // 2))),
             ("drain", lambda c: drain(c, broker, subscriber, args.backlog, scratch)),
             ("recovery_ms", lambda c: recovery(c, broker, subscriber, max(1, args.runs // 2))),
