@@ -32,8 +32,10 @@ public sealed partial class DiskOutbox : IDisposable
     private readonly TimeProvider _timeProvider;
     private AckMark _mark;
 
-    // An auto-reset signal: "something was added" wakes a consumer waiting on an empty outbox.
-    private readonly Channel<bool> _added = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    // An auto-reset signal: "something was added" wakes a consumer waiting on an empty outbox. The consumer (the
+    // sender) goes on, up to its publish, on the thread that appended, outside the gate: one thread pool hand-off a
+    // reading fewer.
+    private readonly Channel<bool> _added = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, AllowSynchronousContinuations = true });
     private int _first;
     private long _bytes;
     private long _nextSequence;
