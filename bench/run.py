@@ -196,18 +196,20 @@ def steady_memory(contender, broker, subscriber, seconds):
     return summary(samples)
 
 
-def cpu_at_10hz(contender, broker, subscriber, runs):
+def cpu_at_10hz(contender, broker, subscriber, runs, window=30):
+    """CPU seconds per 10 s of publishing at 10 Hz, measured over `window` seconds: /proc counts CPU time in 10 ms
+    ticks, so a 10 s window of a program that works 5-10 ms a second is only a handful of ticks."""
     results = []
     for _ in range(runs):
         process = contender.start("00:00:00.100", broker)
         subscriber.wait(contender.topic, 20, since=time.monotonic())  # warmed up
         before, began = cpu_seconds(process.pid), time.monotonic()
-        time.sleep(10)
-        results.append(cpu_seconds(process.pid) - before)
+        time.sleep(window)
+        results.append((cpu_seconds(process.pid) - before) * 10 / window)
         delivered = len(subscriber.times(contender.topic, began))
         stop(process)
-        if delivered < 80:
-            raise RuntimeError(f"{contender.name} delivered only {delivered} messages in 10 s at 10 Hz")
+        if delivered < window * 8:
+            raise RuntimeError(f"{contender.name} delivered only {delivered} messages in {window} s at 10 Hz")
     return summary(results)
 
 
