@@ -10,7 +10,7 @@ internal static class ServiceCommand
     public static async Task<int> RunAsync(string[] settings)
     {
         var builder = LabTelemetryHost.CreateBuilder(settings).AddConsoleLogging();
-        builder.Services.AddHostedService(sp => new StartupMemory(sp.Get<IHostApplicationLifetime>(), sp.Get<TimeProvider>()));
+        builder.Services.AddHostedService(sp => new StartupMemory(sp.Get<IHostApplicationLifetime>(), sp.Get<TimeProvider>(), sp.Logger<StartupMemory>()));
         using var host = builder.Build();
         LabTelemetryHost.ValidateConfiguration(host.Services);
         return await RunHostAsync(host).ConfigureAwait(false);

@@ -15,7 +15,7 @@ public sealed class StartupMemoryTests
     [Fact]
     public async Task Releases_Once_TheDelayAfterTheHostHasStarted()
     {
-        using var memory = new StartupMemory(_lifetime, _time, () => _releases++);
+        using var memory = new StartupMemory(_lifetime, _time, NullLogger<StartupMemory>.Instance, () => _releases++);
         await memory.StartAsync(CancellationToken.None);
         _lifetime.NotifyStarted();
 
@@ -30,7 +30,7 @@ public sealed class StartupMemoryTests
     [Fact]
     public async Task DoesNothing_WhileTheHostIsStillStarting()
     {
-        using var memory = new StartupMemory(_lifetime, _time, () => _releases++);
+        using var memory = new StartupMemory(_lifetime, _time, NullLogger<StartupMemory>.Instance, () => _releases++);
         await memory.StartAsync(CancellationToken.None);
 
         _time.Advance(TimeSpan.FromMinutes(1));
@@ -39,30 +39,42 @@ public sealed class StartupMemoryTests
     }
 
     [Fact]
-    public void ReadOnlyImage_IsTheExecutablesMappingsThatAreNotWritable()
+    public void CleanReadOnlyImage_IsTheExecutablesReadOnlyMappingsWithoutPagesOfTheirOwn()
     {
-        string[] maps =
+        string[] smaps =
         [
-            "55d0c1800000-55d0c181f000 r--p 00000000 fe:00 1165 /opt/labtelemetry/LabTelemetry.Worker",
-            "55d0c181f000-55d0c20f9000 r-xp 0001f000 fe:00 1165 /opt/labtelemetry/LabTelemetry.Worker",
-            "55d0c20f9000-55d0c2869000 r--p 008fa000 fe:00 1165 /opt/labtelemetry/LabTelemetry.Worker",
-            "55d0c286a000-55d0c28b4000 rw-p 01069000 fe:00 1165 /opt/labtelemetry/LabTelemetry.Worker",
+            "55d0c1800000-55d0c181f000 r--p 00000000 fe:00 1165 /opt/lab telemetry/LabTelemetry.Worker",
+            "Size:                124 kB",
+            "Anonymous:             0 kB",
+            "55d0c181f000-55d0c20f9000 r-xp 0001f000 fe:00 1165 /opt/lab telemetry/LabTelemetry.Worker",
+            "Rss:                4752 kB",
+            "Anonymous:             0 kB",
+            "VmFlags: rd ex mr mw me",
+            "55d0c20f9000-55d0c2869000 r--p 008fa000 fe:00 1165 /opt/lab telemetry/LabTelemetry.Worker",
+            "Anonymous:             0 kB",
+            "55d0c2869000-55d0c286a000 r--p 01069000 fe:00 1165 /opt/lab telemetry/LabTelemetry.Worker", // RELRO: relocated, our own copy
+            "Anonymous:             4 kB",
+            "55d0c286a000-55d0c28b4000 rw-p 0106a000 fe:00 1165 /opt/lab telemetry/LabTelemetry.Worker",
+            "Anonymous:           148 kB",
             "55d0c28b4000-55d0c2d06000 rw-p 00000000 00:00 0 ",
+            "Anonymous:          2548 kB",
             "7f12a0000000-7f12a0028000 r-xp 00028000 fe:00 2201 /usr/lib/x86_64-linux-gnu/libc.so.6",
-            "7f12a1000000-7f12a1001000 r--p 00000000 fe:00 1166 /opt/labtelemetry/LabTelemetry.Worker.old",
+            "Anonymous:             0 kB",
+            "7f12a1000000-7f12a1001000 r--p 00000000 fe:00 1166 /opt/lab telemetry/LabTelemetry.Worker (deleted)",
+            "Anonymous:             0 kB",
         ];
 
-        var ranges = StartupMemory.ReadOnlyImage(maps, "/opt/labtelemetry/LabTelemetry.Worker").Select(r => ((long)r.Start, (long)r.Length)).ToList();
+        var ranges = StartupMemory.CleanReadOnlyImage(smaps, "/opt/lab telemetry/LabTelemetry.Worker").Select(r => ((long)r.Start, (long)r.Length)).ToList();
 
         Assert.Equal([(0x55d0c1800000L, 0x1f000L), (0x55d0c181f000L, 0x8da000L), (0x55d0c20f9000L, 0x770000L)], ranges);
     }
 
     [Fact]
-    public void ReadOnlyImage_OfThisProcess_FindsItsCode()
+    public void CleanReadOnlyImage_OfThisProcess_FindsItsCode()
     {
         string image = Environment.ProcessPath!;
 
-        var ranges = StartupMemory.ReadOnlyImage(File.ReadLines("/proc/self/maps"), image).ToList();
+        var ranges = StartupMemory.CleanReadOnlyImage(File.ReadLines("/proc/self/smaps"), image).ToList();
 
         Assert.NotEmpty(ranges);
         Assert.All(ranges, range => Assert.True(range.Length > 0 && range.Length % Environment.SystemPageSize == 0));
