@@ -78,9 +78,14 @@ internal static partial class OneWireCheck
             new ReadingValidator(options.MaxRateCelsiusPerSecond, TimeProvider.System).Validate(celsius);
             return CheckLine.Good($"thermometer {thermometer.DeviceId} reads {celsius:0.###} °C");
         }
-        catch (Exception ex) when (ex is SensorException or UnauthorizedAccessException)
+        catch (SensorException ex)
         {
-            return CheckLine.Bad($"thermometer {thermometer.DeviceId}: {ex.Message}", "check the wiring and the pull-up; see README, Troubleshooting");
+            // The sensor's messages start with its id already.
+            return CheckLine.Bad(ex.Message, "check the wiring and the pull-up; see README, Troubleshooting");
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return CheckLine.Bad($"thermometer {thermometer.DeviceId}: {ex.Message}", "run check as root or as the service's user");
         }
     }
 

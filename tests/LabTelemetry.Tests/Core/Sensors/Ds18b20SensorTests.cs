@@ -49,6 +49,21 @@ public sealed class Ds18b20SensorTests
         Assert.Equal(1, _w1Slave.Reads);
     }
 
+    [Theory]
+    [InlineData("")] // LABTELEMETRY_Sensor__Id= : set, but to nothing
+    [InlineData("28-00000A1B2C3D")]
+    public async Task AnEmptySensorId_MeansTheOneThermometer_AndAnIdMatchesInAnyCase(string id)
+    {
+        var sensor = new Ds18b20Sensor(
+            new SensorOptions { Id = id, ReadTimeout = ReadTimeout },
+            _time,
+            () => [new OneWireThermometerDevice("w1_bus_master1", "28-00000a1b2c3d")],
+            _w1Slave.ReadAsync);
+
+        Assert.Equal(23.125, await sensor.ReadCelsiusAsync(CancellationToken.None));
+        Assert.Equal("28-00000a1b2c3d", sensor.Name);
+    }
+
     [Fact]
     public async Task Read_AtExactlyZeroDegrees_IsOneConversion()
     {
