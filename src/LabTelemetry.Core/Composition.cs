@@ -23,7 +23,8 @@ internal static class Composition
     /// <summary>
     /// Registers one configuration section as <see cref="IOptions{TOptions}"/>: bound and validated on first use, and
     /// a bad value thrown from there, as the options pipeline would (<see cref="OptionsValidationException"/>, or the
-    /// binder's own).
+    /// binder's own). Only <see cref="IOptions{TOptions}"/>: <c>IOptionsMonitor</c>, <c>IOptionsSnapshot</c> and
+    /// <c>Configure&lt;T&gt;</c> would go through the options pipeline, which does not see these sections.
     /// </summary>
     /// <param name="bind">Binds the section: a lambda, so that the binding generator sees the concrete type.</param>
     public static IServiceCollection AddSection<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(this IServiceCollection services, IConfiguration configuration, string section, Action<IConfiguration, T> bind, IValidateOptions<T> validator)

@@ -102,7 +102,10 @@ public sealed partial class DiskOutbox : IDisposable
         }
     }
 
-    /// <summary>Appends a reading to the log; it is safe once this returns (on the device, with <c>Outbox:Durable</c>).</summary>
+    /// <summary>
+    /// Appends a reading to the log; it is safe once this returns (on the device, with <c>Outbox:Durable</c>). A
+    /// sender waiting on an empty outbox goes on from here, on this thread, up to its first wait (the publish sent).
+    /// </summary>
     public Task EnqueueAsync(string topic, byte[] payload, int qos, DateTimeOffset takenAt, CancellationToken cancellationToken)
     {
         lock (_gate)

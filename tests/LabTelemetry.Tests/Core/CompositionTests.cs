@@ -16,6 +16,7 @@ public sealed class CompositionTests
     public void EveryService_IsMadeByAFactoryOrIsAnInstance()
     {
         var services = new ServiceCollection().AddLabTelemetry(Settings());
+        LabTelemetry.Worker.Systemd.SystemdIntegration.AddSystemdIntegration(services);
 
         // A type registration would make the container read constructors by reflection, and close open generics
         // while the process runs: megabytes of heap at start under NativeAOT.
