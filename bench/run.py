@@ -431,7 +431,7 @@ def headline(entry):
 
 def ratios(results):
     keys = ["startup_ms", "startup_default_interval_ms", "resident_mib", "cpu_seconds_10s_at_10hz", "idle_cpu", "drain", "recovery_ms", "per_reading"]
-    # CPU time comes in 10 ms ticks: a peer that used none in the window is counted as half a tick, not as zero.
+    # CPU time comes in 10 ms ticks: a peer that used none in the window is counted as 5 ms, not as zero.
     return {k: headline(results[k]["worker"]) / max(headline(results[k]["peer"]), 0.005) for k in keys if k in results}
 
 
