@@ -38,18 +38,18 @@ internal sealed partial class PublishLoop(
         liveness.Expect(nameof(PublishLoop), (_options.Interval * 3) + TimeSpan.FromSeconds(10));
 
         // Like the lab's script, publish at once: the first reading as soon as it exists (within one interval),
-        // then PeriodicTimer keeps the schedule, ticks at fixed multiples of the interval from there.
+        // then ticks at fixed multiples of the interval from there.
         await FirstReadingAsync(stoppingToken).ConfigureAwait(false);
-        using var timer = new PeriodicTimer(_options.Interval, timeProvider);
-        do
-        {
-            // The next read first: a quick one (a simulated sensor) is in before this tick publishes; a DS18B20's
-            // 750 ms conversion goes on meanwhile and is published next tick.
-            latest.RequestRead();
-            await PublishTickAsync(stoppingToken).ConfigureAwait(false);
-            liveness.Beat(nameof(PublishLoop));
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        await TickSchedule.RunAsync(_options.Interval, timeProvider, TickAsync, "publish tick", stoppingToken).ConfigureAwait(false);
+    }
+
+    private async Task TickAsync(CancellationToken stoppingToken)
+    {
+        // The next read first: a quick one (a simulated sensor) is in before this tick publishes; a DS18B20's
+        // 750 ms conversion goes on meanwhile and is published next tick.
+        latest.RequestRead();
+        await PublishTickAsync(stoppingToken).ConfigureAwait(false);
+        liveness.Beat(nameof(PublishLoop));
     }
 
     private async Task FirstReadingAsync(CancellationToken stoppingToken)
