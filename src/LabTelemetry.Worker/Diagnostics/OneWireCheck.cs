@@ -68,24 +68,35 @@ internal static partial class OneWireCheck
             : CheckLine.Bad($"no dtoverlay=w1-gpio in {config}", "add it (sudo deploy/install.sh does) and reboot");
     }
 
-    // Read as the service reads (w1_slave, its CRC verdict and scratchpad), so check fails where the service would.
+    // Read as the service reads (w1_slave, its CRC verdict and scratchpad), so check fails where the service would;
+    // the thermometer just listed is the one read, the bus is not listed again.
     private static async Task<CheckLine> ReadAsync(OneWireThermometerDevice thermometer, SensorOptions options)
     {
-        var sensor = new Ds18b20Sensor(new SensorOptions { Id = thermometer.DeviceId, ReadTimeout = options.ReadTimeout }, TimeProvider.System);
+        const string Fix = "check the wiring and the pull-up; see README, Troubleshooting";
+        var sensor = new Ds18b20Sensor(new SensorOptions { Id = thermometer.DeviceId, ReadTimeout = options.ReadTimeout }, TimeProvider.System, () => [thermometer], File.ReadAllTextAsync);
+        double celsius;
         try
         {
-            double celsius = await sensor.ReadCelsiusAsync(CancellationToken.None).ConfigureAwait(false);
+            celsius = await sensor.ReadCelsiusAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SensorException ex)
+        {
+            // The sensor's messages start with its id already.
+            return CheckLine.Bad(ex.Message, Fix);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return CheckLine.Bad($"thermometer {thermometer.DeviceId}: {ex.Message}", "run check as root or as the service's user");
+        }
+
+        try
+        {
             new ReadingValidator(options.MaxRateCelsiusPerSecond, TimeProvider.System).Validate(celsius);
             return CheckLine.Good($"thermometer {thermometer.DeviceId} reads {celsius:0.###} °C");
         }
         catch (SensorException ex)
         {
-            // The sensor's messages start with its id already.
-            return CheckLine.Bad(ex.Message, "check the wiring and the pull-up; see README, Troubleshooting");
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            return CheckLine.Bad($"thermometer {thermometer.DeviceId}: {ex.Message}", "run check as root or as the service's user");
+            return CheckLine.Bad($"thermometer {thermometer.DeviceId}: {ex.Message}", Fix);
         }
     }
 
