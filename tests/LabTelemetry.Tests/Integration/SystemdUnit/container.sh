@@ -14,7 +14,7 @@ set -euo pipefail
 
 include=systemd,systemd-sysv,dbus,mosquitto,mosquitto-clients,iproute2,procps
 suite=bookworm
-mirror=${LABTELEMETRY_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+mirror=$("$(dirname "$0")/../Debian/apt-mirror.sh")
 cache=${LABTELEMETRY_CONTAINER_CACHE:-/var/cache/labtelemetry-ci}
 # What the worker sees: the MAC of a Raspberry Pi's wlan0, and one DS18B20 reading 23.125 °C.
 mac=b8:27:eb:12:34:56
