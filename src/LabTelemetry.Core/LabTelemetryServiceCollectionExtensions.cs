@@ -1,12 +1,11 @@
-using LabTelemetry.Core.Health;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using LabTelemetry.Core.Device;
+using LabTelemetry.Core.Health;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Results;
 using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Polly.Registry;
 
 namespace LabTelemetry.Core;

@@ -1,4 +1,3 @@
-using LabTelemetry.Core.Configuration;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 

@@ -1,6 +1,5 @@
 using System.Net.NetworkInformation;
 using System.Threading.Channels;
-using LabTelemetry.Core.Device;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Device;

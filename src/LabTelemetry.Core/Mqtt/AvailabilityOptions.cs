@@ -1,6 +1,5 @@
-using LabTelemetry.Core.Device;
 using System.ComponentModel.DataAnnotations;
-using LabTelemetry.Core.Telemetry;
+using LabTelemetry.Core.Device;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Mqtt;

@@ -1,9 +1,5 @@
-using System.Buffers;
-using System.Globalization;
 using System.Threading.Channels;
 using LabTelemetry.Core.Device;
-using LabTelemetry.Core.Telemetry;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Exceptions;

@@ -1,5 +1,4 @@
 using LabTelemetry.Core.Health;
-using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Registry;
 using Polly.Retry;

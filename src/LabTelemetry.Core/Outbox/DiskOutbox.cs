@@ -106,7 +106,7 @@ public sealed partial class DiskOutbox : IDisposable
     /// Appends a reading to the log; it is safe once this returns (on the device, with <c>Outbox:Durable</c>). A
     /// sender waiting on an empty outbox goes on from here, on this thread, up to its first wait (the publish sent).
     /// </summary>
-    public Task EnqueueAsync(string topic, byte[] payload, int qos, DateTimeOffset takenAt, CancellationToken cancellationToken)
+    public void Enqueue(string topic, byte[] payload, int qos, DateTimeOffset takenAt)
     {
         lock (_gate)
         {
@@ -115,7 +115,6 @@ public sealed partial class DiskOutbox : IDisposable
         }
 
         _added.Writer.TryWrite(true);
-        return Task.CompletedTask;
     }
 
     /// <summary>Returns the oldest waiting reading, waiting for one when there is none; it stays until <see cref="Acknowledge"/>.</summary>

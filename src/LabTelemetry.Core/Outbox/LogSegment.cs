@@ -96,28 +96,26 @@ internal sealed class LogSegment : IDisposable
 
     private static void WriteZeroed(string aside, long firstSequence, long capacity)
     {
-        using (var file = File.OpenHandle(aside, FileMode.Create, FileAccess.Write, FileShare.None))
+        using var file = File.OpenHandle(aside, FileMode.Create, FileAccess.Write, FileShare.None);
+        byte[] header = new byte[HeaderBytes];
+        BinaryPrimitives.WriteUInt64BigEndian(header, Magic);
+        BinaryPrimitives.WriteInt64BigEndian(header.AsSpan(8), firstSequence);
+        RandomAccess.Write(file, header, 0);
+        byte[] zeros = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        Array.Clear(zeros);
+        try
         {
-            byte[] header = new byte[HeaderBytes];
-            BinaryPrimitives.WriteUInt64BigEndian(header, Magic);
-            BinaryPrimitives.WriteInt64BigEndian(header.AsSpan(8), firstSequence);
-            RandomAccess.Write(file, header, 0);
-            byte[] zeros = ArrayPool<byte>.Shared.Rent(64 * 1024);
-            Array.Clear(zeros);
-            try
+            for (long offset = HeaderBytes; offset < capacity; offset += zeros.Length)
             {
-                for (long offset = HeaderBytes; offset < capacity; offset += zeros.Length)
-                {
-                    RandomAccess.Write(file, zeros.AsSpan(0, (int)Math.Min(zeros.Length, capacity - offset)), offset);
-                }
+                RandomAccess.Write(file, zeros.AsSpan(0, (int)Math.Min(zeros.Length, capacity - offset)), offset);
             }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(zeros);
-            }
-
-            Storage.FlushData(file);
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(zeros);
+        }
+
+        Storage.FlushData(file);
     }
 
     private static bool TryMove(string from, string to)

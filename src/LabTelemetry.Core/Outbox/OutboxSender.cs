@@ -1,5 +1,4 @@
 using LabTelemetry.Core.Mqtt;
-using LabTelemetry.Core.Outbox;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Outbox;

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using LabTelemetry.Core.Mqtt;
-using LabTelemetry.Core.Results;
 using LabTelemetry.Core.Telemetry;
 using Microsoft.Extensions.Options;
 

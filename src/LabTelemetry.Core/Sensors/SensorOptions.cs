@@ -1,5 +1,5 @@
-using LabTelemetry.Core.Configuration;
 using System.ComponentModel.DataAnnotations;
+using LabTelemetry.Core.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Sensors;

@@ -1,5 +1,4 @@
 using LabTelemetry.Core.Health;
-using LabTelemetry.Core.Sensors;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Sensors;

@@ -1,8 +1,7 @@
-using LabTelemetry.Core.Health;
 using LabTelemetry.Core.Device;
+using LabTelemetry.Core.Health;
 using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Sensors;
-using LabTelemetry.Core.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Telemetry;
@@ -40,15 +39,15 @@ internal sealed partial class PublishLoop(
         // Like the lab's script, publish at once: the first reading as soon as it exists (within one interval),
         // then ticks at fixed multiples of the interval from there.
         await FirstReadingAsync(stoppingToken).ConfigureAwait(false);
-        await TickSchedule.RunAsync(_options.Interval, timeProvider, TickAsync, "publish tick", stoppingToken).ConfigureAwait(false);
+        await TickSchedule.RunAsync(_options.Interval, timeProvider, Tick, "publish tick", stoppingToken).ConfigureAwait(false);
     }
 
-    private async Task TickAsync(CancellationToken stoppingToken)
+    private void Tick()
     {
         // The next read first: a quick one (a simulated sensor) is in before this tick publishes; a DS18B20's
         // 750 ms conversion goes on meanwhile and is published next tick.
         latest.RequestRead();
-        await PublishTickAsync(stoppingToken).ConfigureAwait(false);
+        PublishTick();
         liveness.Beat(nameof(PublishLoop));
     }
 
@@ -65,7 +64,7 @@ internal sealed partial class PublishLoop(
     }
 
     /// <summary>One tick: queue the newest reading if it is fresh enough.</summary>
-    internal async Task<TickOutcome> PublishTickAsync(CancellationToken cancellationToken)
+    internal TickOutcome PublishTick()
     {
         var reading = latest.Current;
 
@@ -90,7 +89,7 @@ internal sealed partial class PublishLoop(
         byte[] payload = LabPayload.Serialize(reading!.Celsius, _options.Students, _options.Group, _options.Decimals);
         try
         {
-            await outbox.EnqueueAsync(Topic, payload, _options.Qos, reading.TakenAt, cancellationToken).ConfigureAwait(false);
+            outbox.Enqueue(Topic, payload, _options.Qos, reading.TakenAt);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

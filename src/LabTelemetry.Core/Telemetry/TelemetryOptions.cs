@@ -1,6 +1,6 @@
-using LabTelemetry.Core.Device;
-using LabTelemetry.Core.Configuration;
 using System.ComponentModel.DataAnnotations;
+using LabTelemetry.Core.Configuration;
+using LabTelemetry.Core.Device;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Telemetry;

@@ -12,7 +12,7 @@ namespace LabTelemetry.Core.Telemetry;
 /// </remarks>
 internal static class TickSchedule
 {
-    public static Task RunAsync(TimeSpan interval, TimeProvider timeProvider, Func<CancellationToken, Task> tick, string name, CancellationToken stoppingToken) =>
+    public static Task RunAsync(TimeSpan interval, TimeProvider timeProvider, Action tick, string name, CancellationToken stoppingToken) =>
         timeProvider == TimeProvider.System
             ? OnOwnThreadAsync(interval, tick, name, stoppingToken)
             : OnTimerAsync(interval, timeProvider, tick, stoppingToken);
@@ -29,17 +29,17 @@ internal static class TickSchedule
             : (due, TimeSpan.FromTicks((interval.Ticks * due) - elapsed.Ticks));
     }
 
-    private static async Task OnTimerAsync(TimeSpan interval, TimeProvider timeProvider, Func<CancellationToken, Task> tick, CancellationToken stoppingToken)
+    private static async Task OnTimerAsync(TimeSpan interval, TimeProvider timeProvider, Action tick, CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(interval, timeProvider);
         do
         {
-            await tick(stoppingToken).ConfigureAwait(false);
+            tick();
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
-    private static Task OnOwnThreadAsync(TimeSpan interval, Func<CancellationToken, Task> tick, string name, CancellationToken stoppingToken)
+    private static Task OnOwnThreadAsync(TimeSpan interval, Action tick, string name, CancellationToken stoppingToken)
     {
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
@@ -52,7 +52,7 @@ internal static class TickSchedule
                 {
                     // A tick's work is synchronous (the outbox append, the sender's publish up to its first wait);
                     // waiting here for anything else blocks only this thread.
-                    tick(stoppingToken).GetAwaiter().GetResult();
+                    tick();
                     (ticked, var wait) = Next(ticked, interval, TimeProvider.System.GetElapsedTime(start));
                     stoppingToken.WaitHandle.WaitOne(wait);
                 }

@@ -2,7 +2,6 @@ using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Results;
 using LabTelemetry.Core.Sensors;
-using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Worker.Diagnostics;
 using LabTelemetry.Worker.Startup;
 using Microsoft.Extensions.Options;
@@ -47,7 +46,7 @@ internal static class CheckCommand
 
         var services = host.Services;
         var device = services.GetRequiredService<DeviceIdentity>();
-        Print(Network(device, services.GetRequiredService<IOptions<DeviceOptions>>().Value, services.GetRequiredService<IOptions<TelemetryOptions>>().Value));
+        Print(Network(device, services.GetRequiredService<IOptions<DeviceOptions>>().Value));
 
         await foreach (var line in OneWireCheck.RunAsync(services.GetRequiredService<IOptions<SensorOptions>>().Value).ConfigureAwait(false))
         {
@@ -73,7 +72,7 @@ internal static class CheckCommand
         return failed ? ExitCodes.Failure : ExitCodes.Ok;
     }
 
-    private static CheckLine Network(DeviceIdentity device, DeviceOptions options, TelemetryOptions telemetry)
+    private static CheckLine Network(DeviceIdentity device, DeviceOptions options)
     {
         var state = NetworkInterfaces.State(device.Interface, options.MacFormat);
         string instead = device.Interface == options.Interface ? string.Empty : $" (Device:Interface {options.Interface} does not exist)";

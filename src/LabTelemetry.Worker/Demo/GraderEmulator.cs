@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading.Channels;
-using LabTelemetry.Worker.Demo;
 using MQTTnet;
 using MQTTnet.Protocol;
 

@@ -13,6 +13,9 @@ namespace LabTelemetry.Worker.Diagnostics;
 internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, string suffix) : IDisposable
 {
     private static readonly TimeSpan TcpTimeout = TimeSpan.FromSeconds(3);
+
+    // check answers in seconds: no step waits the service's whole operation timeout.
+    private readonly TimeSpan _stepTimeout = options.OperationTimeout < TimeSpan.FromSeconds(5) ? options.OperationTimeout : TimeSpan.FromSeconds(5);
     private readonly MqttNetBrokerClient _client = new();
 
     public string Broker => $"{options.Host}:{options.Port}";
@@ -47,7 +50,7 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
         clientOptions.SessionExpiryInterval = 0;
         try
         {
-            await ConnectProblem.ConnectAsync(_client, clientOptions, Broker, Min(options.OperationTimeout, TimeSpan.FromSeconds(5)), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+            await ConnectProblem.ConnectAsync(_client, clientOptions, Broker, _stepTimeout, TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
             string login = string.IsNullOrEmpty(options.Username) ? "anonymous" : $"as {options.Username}";
             return CheckLine.Good($"MQTT connect accepted (MQTT {options.ProtocolVersion}, {login}{(options.UseTls ? ", TLS" : string.Empty)})");
         }
@@ -60,7 +63,7 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
 
     public async Task<CheckLine> SubscribeAsync(string topicFilter)
     {
-        using var timeout = new CancellationTokenSource(Min(options.OperationTimeout, TimeSpan.FromSeconds(5)));
+        using var timeout = new CancellationTokenSource(_stepTimeout);
         try
         {
             var result = await _client.SubscribeAsync(topicFilter, timeout.Token).ConfigureAwait(false);
@@ -81,18 +84,16 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
     /// </summary>
     public async Task<CheckLine> PublishProbeAsync(string topic)
     {
-        var clientOptions = MqttClientOptionsFactory.Create(new MqttOptions
-        {
-            Host = options.Host, Port = options.Port, Username = options.Username, Password = options.Password, UseTls = options.UseTls,
-            CaFile = options.CaFile, ProtocolVersion = "5", SessionExpiry = TimeSpan.Zero, OperationTimeout = options.OperationTimeout,
-        }, device);
+        var clientOptions = MqttClientOptionsFactory.Create(options, device);
         clientOptions.ClientId += suffix + "-5";
+        clientOptions.ProtocolVersion = MQTTnet.Formatter.MqttProtocolVersion.V500;
         clientOptions.CleanSession = true;
+        clientOptions.SessionExpiryInterval = 0;
         using var client = new MqttNetBrokerClient();
-        using var timeout = new CancellationTokenSource(Min(options.OperationTimeout, TimeSpan.FromSeconds(5)));
+        using var timeout = new CancellationTokenSource(_stepTimeout);
         try
         {
-            await ConnectProblem.ConnectAsync(client, clientOptions, Broker, Min(options.OperationTimeout, TimeSpan.FromSeconds(5)), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+            await ConnectProblem.ConnectAsync(client, clientOptions, Broker, _stepTimeout, TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
             var probe = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload("{\"probe\": \"labtelemetry check\"}")
                 .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build();
             var answer = await client.PublishAsync(probe, timeout.Token).ConfigureAwait(false);
@@ -121,5 +122,4 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
         _client.Dispose();
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -1,6 +1,6 @@
+using LabTelemetry.Worker.Startup;
 using Microsoft.Extensions.Configuration.CommandLine;
 using Microsoft.Extensions.Configuration.Json;
-using LabTelemetry.Worker.Startup;
 
 namespace LabTelemetry.Worker.Diagnostics;
 

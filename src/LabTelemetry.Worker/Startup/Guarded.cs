@@ -1,4 +1,3 @@
-using LabTelemetry.Worker.Commands;
 using LabTelemetry.Worker.Logging;
 using Serilog;
 

@@ -72,8 +72,8 @@ internal static class LabTelemetryHost
         if (problems.Count == 0)
         {
             // Resolve the device's MAC, load the CA file and open the outbox directory: each can fail for reasons a person must fix.
-            Try(() => services.GetRequiredService<MqttConnection>());
-            Try(() => services.GetRequiredService<DiskOutbox>());
+            Try(services.GetRequiredService<MqttConnection>);
+            Try(services.GetRequiredService<DiskOutbox>);
         }
 
         if (problems.Count > 0)

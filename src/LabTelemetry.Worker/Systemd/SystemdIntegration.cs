@@ -1,7 +1,7 @@
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using LabTelemetry.Core;
 using LabTelemetry.Core.Health;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting.Systemd;
 
 namespace LabTelemetry.Worker.Systemd;

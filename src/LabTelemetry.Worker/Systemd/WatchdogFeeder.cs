@@ -1,5 +1,5 @@
-using LabTelemetry.Core.Health;
 using System.Globalization;
+using LabTelemetry.Core.Health;
 using Microsoft.Extensions.Hosting.Systemd;
 
 namespace LabTelemetry.Worker.Systemd;

@@ -41,7 +41,7 @@ public sealed class CompositionTests
     {
         using var provider = new ServiceCollection().AddLabTelemetry(Settings(("Device:Id", "a/b"))).BuildServiceProvider();
 
-        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<LabTelemetry.Core.Device.DeviceOptions>>());
+        var ex = Assert.Throws<OptionsValidationException>(provider.GetRequiredService<IOptions<LabTelemetry.Core.Device.DeviceOptions>>);
 
         Assert.Contains("Device:Id must be one topic level", ex.Message);
     }
@@ -51,7 +51,7 @@ public sealed class CompositionTests
     {
         using var provider = new ServiceCollection().AddLabTelemetry(Settings(("Mqtt:Hots", "broker.lab"))).BuildServiceProvider();
 
-        var ex = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IOptions<MqttOptions>>());
+        var ex = Assert.Throws<InvalidOperationException>(provider.GetRequiredService<IOptions<MqttOptions>>);
 
         Assert.Contains("Hots", ex.Message);
     }

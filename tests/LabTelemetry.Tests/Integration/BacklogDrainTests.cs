@@ -1,4 +1,3 @@
-using System.Text;
 using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Tests.Support;
@@ -15,7 +14,7 @@ public sealed class BacklogDrainTests(ITestOutputHelper output)
     public async Task TenThousandBufferedReadings_AreAllDelivered()
     {
         using var outboxDirectory = new ScratchDirectory();
-        await FillAsync(outboxDirectory.Path);
+        Fill(outboxDirectory.Path);
         await using var broker = await MosquittoBroker.StartAsync();
         await using var grader = await TestSubscriber.ConnectAsync(broker, "DATA/#");
 
@@ -29,16 +28,16 @@ public sealed class BacklogDrainTests(ITestOutputHelper output)
         output.WriteLine(worker.Log.GetSnapshot().Single(r => r.Message.StartsWith("Delivered 10001", StringComparison.Ordinal)).Message);
     }
 
-    private static async Task FillAsync(string directory)
+    private static void Fill(string directory)
     {
-        var outbox = new DiskOutbox(
+        using var outbox = new DiskOutbox(
             Microsoft.Extensions.Options.Options.Create(new OutboxOptions { Directory = directory, Durable = false }),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<DiskOutbox>.Instance);
         var start = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
         for (int i = 0; i < Backlog; i++)
         {
             byte[] payload = LabPayload.Serialize(20 + (i % 50 / 10.0), ["Иванов И.И"], "БАГ-18-01", 1);
-            await outbox.EnqueueAsync("DATA/b8:27:eb:12:34:56", payload, 1, start.AddSeconds(i * 5), CancellationToken.None);
+            outbox.Enqueue("DATA/b8:27:eb:12:34:56", payload, 1, start.AddSeconds(i * 5));
         }
     }
 }

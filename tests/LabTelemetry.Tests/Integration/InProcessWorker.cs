@@ -1,6 +1,6 @@
 using LabTelemetry.Core.Outbox;
-using LabTelemetry.Tests.Support;
 using LabTelemetry.Core.Telemetry;
+using LabTelemetry.Tests.Support;
 using LabTelemetry.Worker.Startup;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

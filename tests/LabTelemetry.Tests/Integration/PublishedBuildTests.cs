@@ -51,9 +51,9 @@ public sealed class PublishedBuildTests
         Assert.True(
             await Eventually.TrueAsync(() => !grader.Received.IsEmpty, TimeSpan.FromSeconds(90)),
             worker.Output);
-        var first = grader.Received.First();
-        Assert.Equal("DATA/b8:27:eb:12:34:56", first.Topic);
-        Assert.Equal("{\"temperature\": 23.1, \"students\": [\"Иванов И.И\"], \"group\": \"БАГ-18-01\"}", first.Payload);
+        var (topic, payload, _) = grader.Received.First();
+        Assert.Equal("DATA/b8:27:eb:12:34:56", topic);
+        Assert.Equal("{\"temperature\": 23.1, \"students\": [\"Иванов И.И\"], \"group\": \"БАГ-18-01\"}", payload);
         await worker.TerminateAsync();
         Assert.Equal(0, await worker.ExitCodeAsync(TimeSpan.FromSeconds(60)));
     }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using LabTelemetry.Core.Outbox;
 using LabTelemetry.Tests.Support;
 
 namespace LabTelemetry.Tests.Integration;

@@ -46,8 +46,8 @@ public sealed partial class WorkerOnMosquittoTests : IAsyncLifetime
 
         await TestSubscriber.PublishAsync(_broker, topic, "БАГ-18-01: зачтено");
 
-        Assert.True(await Eventually.TrueAsync(() => worker.Log.GetSnapshot().Any(r => (string?)r.GetStructuredStateValue("Topic") == topic && r.Message.Contains("зачтено", StringComparison.Ordinal))));
-        var record = worker.Log.GetSnapshot().Single(r => (string?)r.GetStructuredStateValue("Topic") == topic);
+        Assert.True(await Eventually.TrueAsync(() => worker.Log.GetSnapshot().Any(r => r.GetStructuredStateValue("Topic") == topic && r.Message.Contains("зачтено", StringComparison.Ordinal))));
+        var record = worker.Log.GetSnapshot().Single(r => r.GetStructuredStateValue("Topic") == topic);
         Assert.Equal("БАГ-18-01", record.GetStructuredStateValue("Group"));
     }
 

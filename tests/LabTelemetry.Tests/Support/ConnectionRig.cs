@@ -1,9 +1,7 @@
 using LabTelemetry.Core.Health;
 using LabTelemetry.Core.Mqtt;
 using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Polly;
 using Polly.Registry;
 
 namespace LabTelemetry.Tests.Support;

@@ -7,7 +7,7 @@ namespace LabTelemetry.Tests.Core.Mqtt;
 public class ConnectProblemTests
 {
     private static MqttCommunicationException Wrapped(SocketError error) =>
-        new MqttCommunicationException("Error while connecting host 'Unspecified/127.0.0.1:1'.", new SocketException((int)error));
+        new("Error while connecting host 'Unspecified/127.0.0.1:1'.", new SocketException((int)error));
 
     [Fact]
     public void Describe_ConnectionRefused_PointsAtHostAndPort() =>

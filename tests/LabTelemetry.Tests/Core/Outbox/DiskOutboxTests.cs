@@ -30,8 +30,8 @@ public sealed class DiskOutboxTests : IDisposable
         return outbox;
     }
 
-    private static Task AddAsync(DiskOutbox outbox, int n) =>
-        outbox.EnqueueAsync("DATA/x", Encoding.UTF8.GetBytes($"reading {n}"), 1, At.AddSeconds(n), CancellationToken.None);
+    private static void Add(DiskOutbox outbox, int n) =>
+        outbox.Enqueue("DATA/x", Encoding.UTF8.GetBytes($"reading {n}"), 1, At.AddSeconds(n));
 
     private static async Task<List<string>> DrainAsync(DiskOutbox outbox)
     {
@@ -52,8 +52,8 @@ public sealed class DiskOutboxTests : IDisposable
     public async Task Peek_GivesReadingsInTheOrderTheyWereWritten_AndKeepsEachUntilAcknowledged()
     {
         var outbox = Open();
-        await AddAsync(outbox, 1);
-        await AddAsync(outbox, 2);
+        Add(outbox, 1);
+        Add(outbox, 2);
 
         var first = await outbox.PeekAsync(CancellationToken.None);
         Assert.Equal(first, await outbox.PeekAsync(CancellationToken.None));
@@ -64,12 +64,12 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     [Fact]
-    public async Task EachReading_IsOneAppendToOneFile_NoFilePerReading()
+    public void EachReading_IsOneAppendToOneFile_NoFilePerReading()
     {
         var outbox = Open();
         for (int i = 1; i <= 50; i++)
         {
-            await AddAsync(outbox, i);
+            Add(outbox, i);
         }
 
         Assert.Single(Segments());
@@ -85,7 +85,7 @@ public sealed class DiskOutboxTests : IDisposable
         var before = Open();
         for (int i = 1; i <= 5; i++)
         {
-            await AddAsync(before, i);
+            Add(before, i);
         }
 
         before.Acknowledge((await before.PeekAsync(CancellationToken.None)).Sequence);
@@ -99,15 +99,15 @@ public sealed class DiskOutboxTests : IDisposable
     public async Task SequenceNumbers_GoOnAcrossDrainsAndRestarts_NeverReused()
     {
         var first = Open();
-        await AddAsync(first, 1);
-        await AddAsync(first, 2);
+        Add(first, 1);
+        Add(first, 2);
         await DrainAsync(first);
-        await AddAsync(first, 3);
+        Add(first, 3);
         long third = (await first.PeekAsync(CancellationToken.None)).Sequence;
         await DrainAsync(first);
 
         var second = Open();
-        await AddAsync(second, 4);
+        Add(second, 4);
 
         Assert.Equal(3, third);
         Assert.Equal(4, (await second.PeekAsync(CancellationToken.None)).Sequence);
@@ -120,7 +120,7 @@ public sealed class DiskOutboxTests : IDisposable
         byte[] big = new byte[200_000];
         for (int i = 0; i < 12; i++)
         {
-            await outbox.EnqueueAsync("DATA/x", big, 1, At, CancellationToken.None);
+            outbox.Enqueue("DATA/x", big, 1, At);
         }
 
         int segments = Segments().Length;
@@ -144,7 +144,7 @@ public sealed class DiskOutboxTests : IDisposable
         var before = Open();
         for (int i = 1; i <= 3; i++)
         {
-            await AddAsync(before, i);
+            Add(before, i);
         }
 
         // The third append torn by a power cut: its first bytes written, the rest still zeros.
@@ -156,7 +156,7 @@ public sealed class DiskOutboxTests : IDisposable
         File.WriteAllBytes(segment, bytes);
 
         var after = Open();
-        await AddAsync(after, 4);
+        Add(after, 4);
 
         Assert.Equal(["reading 1", "reading 2", "reading 4"], await DrainAsync(after));
         var warning = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
@@ -165,12 +165,12 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     [Fact]
-    public async Task CrashAtAnyByteOfAnAppend_LosesOnlyThatRecord_AndTheNextRunNumbersOnFromTheLastWholeOne()
+    public void CrashAtAnyByteOfAnAppend_LosesOnlyThatRecord_AndTheNextRunNumbersOnFromTheLastWholeOne()
     {
         var writer = Open();
         for (int i = 1; i <= 3; i++)
         {
-            await AddAsync(writer, i);
+            Add(writer, i);
         }
 
         string segment = Segments()[0];
@@ -198,7 +198,7 @@ public sealed class DiskOutboxTests : IDisposable
         var before = Open();
         for (int i = 1; i <= 3; i++)
         {
-            await AddAsync(before, i);
+            Add(before, i);
         }
 
         string segment = Segments()[0];
@@ -207,19 +207,19 @@ public sealed class DiskOutboxTests : IDisposable
         File.WriteAllBytes(segment, bytes);
 
         var after = Open();
-        await AddAsync(after, 4);
+        Add(after, 4);
 
         Assert.Equal(["reading 1", "reading 3", "reading 4"], await DrainAsync(after));
         Assert.Equal(5, after.NextSequence);
     }
 
     [Fact]
-    public async Task Reopen_ABlockOfZerosStartingAtARecord_IsDamage_NotTheEnd_WhenWholeRecordsFollow()
+    public void Reopen_ABlockOfZerosStartingAtARecord_IsDamage_NotTheEnd_WhenWholeRecordsFollow()
     {
         var before = Open();
         for (int i = 1; i <= 3; i++)
         {
-            await AddAsync(before, i);
+            Add(before, i);
         }
 
         // A lost block that begins exactly where the second record does: its first eight bytes read like the end.
@@ -236,12 +236,12 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     [Fact]
-    public async Task PeekAfter_AcrossAGapInTheNumbers_GivesTheNextThatWaits()
+    public void PeekAfter_AcrossAGapInTheNumbers_GivesTheNextThatWaits()
     {
         var before = Open();
         for (int i = 1; i <= 3; i++)
         {
-            await AddAsync(before, i);
+            Add(before, i);
         }
 
         string segment = Segments()[0];
@@ -276,7 +276,7 @@ public sealed class DiskOutboxTests : IDisposable
         var outbox = Open(maxMessages: 3);
         for (int i = 1; i <= 5; i++)
         {
-            await AddAsync(outbox, i);
+            Add(outbox, i);
         }
 
         Assert.Equal(2, outbox.Dropped);
@@ -291,7 +291,7 @@ public sealed class DiskOutboxTests : IDisposable
         var outbox = Open(maxBytes: 64 * 1024);
         for (int i = 1; i <= 10; i++)
         {
-            await outbox.EnqueueAsync("DATA/x", new byte[10_000], 1, At, CancellationToken.None);
+            outbox.Enqueue("DATA/x", new byte[10_000], 1, At);
         }
 
         Assert.InRange(outbox.Count, 5, 7);
@@ -306,7 +306,7 @@ public sealed class DiskOutboxTests : IDisposable
         var peek = outbox.PeekAsync(CancellationToken.None);
         Assert.False(peek.IsCompleted);
 
-        await AddAsync(outbox, 1);
+        Add(outbox, 1);
 
         Assert.Equal("reading 1", Encoding.UTF8.GetString((await peek.WaitAsync(TimeSpan.FromSeconds(10))).Payload));
     }
@@ -321,7 +321,7 @@ public sealed class DiskOutboxTests : IDisposable
         }
 
         var outbox = Open();
-        await AddAsync(outbox, 1);
+        Add(outbox, 1);
 
         Assert.Equal(["reading 1"], await DrainAsync(outbox));
         Assert.True(File.Exists(Path.Combine(_directory.Path, "notes.txt")));
@@ -355,7 +355,7 @@ public sealed class DiskOutboxTests : IDisposable
         File.WriteAllBytes(Path.Combine(_directory.Path, "12.msg"), Legacy("old 12"));
 
         var outbox = Open();
-        await AddAsync(outbox, 3);
+        Add(outbox, 3);
 
         Assert.Equal(["old 1", "old 2", "old 12", "reading 3"], await DrainAsync(outbox));
         Assert.Empty(Directory.GetFiles(_directory.Path, "*.msg"));
@@ -365,8 +365,8 @@ public sealed class DiskOutboxTests : IDisposable
     public async Task SetAside_CopiesTheReadingIntoRejected_AndTheNextComesUp()
     {
         var outbox = Open();
-        await AddAsync(outbox, 1);
-        await AddAsync(outbox, 2);
+        Add(outbox, 1);
+        Add(outbox, 2);
 
         string? kept = outbox.SetAside((await outbox.PeekAsync(CancellationToken.None)).Sequence);
 
@@ -381,12 +381,12 @@ public sealed class DiskOutboxTests : IDisposable
     public async Task DirectoryRemovedUnderIt_WaitingReadingsStillGo_AndNewOnesLandWhereARestartFindsThem()
     {
         var outbox = Open();
-        await AddAsync(outbox, 1);
+        Add(outbox, 1);
         Directory.Delete(_directory.Path, recursive: true);
 
         for (int i = 2; i <= 70; i++)
         {
-            await AddAsync(outbox, i);
+            Add(outbox, i);
         }
 
         Assert.Contains(_logger.Collector.GetSnapshot(), r => r.Message.Contains("was removed under us", StringComparison.Ordinal));
@@ -397,19 +397,19 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     [Fact]
-    public async Task DirectoryRemovedAndUnmakeable_FailsWithOutboxLost_SoTheServiceRestarts()
+    public void DirectoryRemovedAndUnmakeable_FailsWithOutboxLost_SoTheServiceRestarts()
     {
         var outbox = Open();
-        await AddAsync(outbox, 1);
+        Add(outbox, 1);
         Directory.Delete(_directory.Path, recursive: true);
         File.WriteAllText(_directory.Path, "a file where the directory was");
         try
         {
-            var ex = await Record.ExceptionAsync(async () =>
+            var ex = Record.Exception(() =>
             {
                 for (int i = 2; i <= 70; i++)
                 {
-                    await AddAsync(outbox, i);
+                    Add(outbox, i);
                 }
             });
 

@@ -33,8 +33,8 @@ public sealed class OutboxSenderTests : IAsyncDisposable
         _directory.Dispose();
     }
 
-    private Task EnqueueAsync(int reading) =>
-        _outbox.EnqueueAsync(Topic, Encoding.UTF8.GetBytes($"{{\"temperature\": {reading}}}"), 1, _rig.Time.GetUtcNow(), CancellationToken.None);
+    private void Enqueue(int reading) =>
+        _outbox.Enqueue(Topic, Encoding.UTF8.GetBytes($"{{\"temperature\": {reading}}}"), 1, _rig.Time.GetUtcNow());
 
     private string[] PublishedPayloads() => [.. _rig.Broker.Published.Where(m => m.Topic == Topic).Select(m => Encoding.UTF8.GetString(m.Payload))];
 
@@ -43,7 +43,7 @@ public sealed class OutboxSenderTests : IAsyncDisposable
     {
         for (int i = 1; i <= 40; i++)
         {
-            await EnqueueAsync(i);
+            Enqueue(i);
         }
 
         await _rig.StartConnectedAsync();
@@ -56,7 +56,7 @@ public sealed class OutboxSenderTests : IAsyncDisposable
     [Fact]
     public async Task NotConnected_SendsNothing_ThenEverythingOnceConnected()
     {
-        await EnqueueAsync(1);
+        Enqueue(1);
         await _sender.StartAsync(CancellationToken.None);
         await Task.Delay(200);
         Assert.Empty(_rig.Broker.Published);
@@ -80,7 +80,7 @@ public sealed class OutboxSenderTests : IAsyncDisposable
 
             return new PublishAnswer(true, MqttClientPublishReasonCode.Success);
         };
-        await EnqueueAsync(7);
+        Enqueue(7);
         await _rig.StartConnectedAsync();
         await _sender.StartAsync(CancellationToken.None);
 
@@ -112,8 +112,8 @@ public sealed class OutboxSenderTests : IAsyncDisposable
         _rig.Broker.PublishAnswer = (message, _) => Task.FromResult(message.Topic != Topic || Volatile.Read(ref allowed)
             ? new PublishAnswer(true, MqttClientPublishReasonCode.Success)
             : new PublishAnswer(false, MqttClientPublishReasonCode.NotAuthorized).Also(() => Interlocked.Increment(ref refused)));
-        await EnqueueAsync(1);
-        await EnqueueAsync(2);
+        Enqueue(1);
+        Enqueue(2);
         await _rig.StartConnectedAsync();
         await _sender.StartAsync(CancellationToken.None);
 
@@ -139,9 +139,9 @@ public sealed class OutboxSenderTests : IAsyncDisposable
     /// <summary>Sends readings 1, one of <paramref name="bytes"/> bytes, and 3: only 1 and 3 arrive, the large one is set aside.</summary>
     private async Task SendALargeReadingBetweenTwoSmallOnesAsync(int bytes)
     {
-        await EnqueueAsync(1);
-        await _outbox.EnqueueAsync(Topic, new byte[bytes], 1, _rig.Time.GetUtcNow(), CancellationToken.None);
-        await EnqueueAsync(3);
+        Enqueue(1);
+        _outbox.Enqueue(Topic, new byte[bytes], 1, _rig.Time.GetUtcNow());
+        Enqueue(3);
         await _rig.StartConnectedAsync();
         await _sender.StartAsync(CancellationToken.None);
 
@@ -187,8 +187,8 @@ public sealed class OutboxSenderTests : IAsyncDisposable
 
             return new PublishAnswer(true, MqttClientPublishReasonCode.Success);
         };
-        await _outbox.EnqueueAsync(Topic, new byte[100], 1, _rig.Time.GetUtcNow(), CancellationToken.None);
-        await EnqueueAsync(2);
+        _outbox.Enqueue(Topic, new byte[100], 1, _rig.Time.GetUtcNow());
+        Enqueue(2);
         await _rig.StartConnectedAsync();
         await _sender.StartAsync(CancellationToken.None);
 

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Threading.Channels;
-using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Results;
 using LabTelemetry.Core.Telemetry;

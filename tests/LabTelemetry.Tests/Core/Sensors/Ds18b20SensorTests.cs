@@ -166,7 +166,7 @@ public sealed class Ds18b20SensorTests
         public void Release() => _released.TrySetResult();
 
         // Ignores the token, as a read blocked in the kernel does.
-        public async Task<string> ReadAsync(string path, CancellationToken cancellationToken)
+        public async Task<string> ReadAsync(string path, CancellationToken _)
         {
             Assert.Equal("/sys/devices/w1_bus_master1/28-00000a1b2c3d/w1_slave", path);
             int read = Interlocked.Increment(ref _reads);

@@ -2,7 +2,6 @@ using LabTelemetry.Core.Health;
 using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Tests.Support;
-using LabTelemetry.Worker.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;

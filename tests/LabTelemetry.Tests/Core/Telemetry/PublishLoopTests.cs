@@ -1,11 +1,10 @@
-using LabTelemetry.Core.Health;
 using System.Text;
 using LabTelemetry.Core.Device;
+using LabTelemetry.Core.Health;
 using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Tests.Support;
-using LabTelemetry.Worker.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
@@ -42,19 +41,19 @@ public sealed class PublishLoopTests : IDisposable
     public void Topic_IsDataSlashMac() => Assert.Equal("DATA/b8:27:eb:12:34:56", _loop.Topic);
 
     [Fact]
-    public async Task Publish_WhenThereIsNoReadingYet_SkipsTick()
+    public void Publish_WhenThereIsNoReadingYet_SkipsTick()
     {
-        Assert.Equal(TickOutcome.SkippedStale, await _loop.PublishTickAsync(CancellationToken.None));
+        Assert.Equal(TickOutcome.SkippedStale, _loop.PublishTick());
         Assert.Equal(0, _outbox.Count);
     }
 
     [Fact]
-    public async Task Publish_WhenReadingIsStale_SkipsTick()
+    public void Publish_WhenReadingIsStale_SkipsTick()
     {
         _latest.Set(new SensorReading(21.5, _time.GetUtcNow(), _time.GetTimestamp()));
         _time.Advance((Interval * 3) + TimeSpan.FromMilliseconds(1));
 
-        Assert.Equal(TickOutcome.SkippedStale, await _loop.PublishTickAsync(CancellationToken.None));
+        Assert.Equal(TickOutcome.SkippedStale, _loop.PublishTick());
     }
 
     [Fact]
@@ -64,7 +63,7 @@ public sealed class PublishLoopTests : IDisposable
         _latest.Set(new SensorReading(21.46, takenAt, _time.GetTimestamp()));
         _time.Advance(Interval * 3);
 
-        Assert.Equal(TickOutcome.Queued, await _loop.PublishTickAsync(CancellationToken.None));
+        Assert.Equal(TickOutcome.Queued, _loop.PublishTick());
 
         var message = await _outbox.PeekAsync(CancellationToken.None);
         Assert.Equal("DATA/b8:27:eb:12:34:56", message.Topic);
@@ -74,15 +73,15 @@ public sealed class PublishLoopTests : IDisposable
     }
 
     [Fact]
-    public async Task Publish_WhenStaleForManyTicks_WarnsOnce_AndSaysWhenFreshAgain()
+    public void Publish_WhenStaleForManyTicks_WarnsOnce_AndSaysWhenFreshAgain()
     {
         for (int i = 0; i < 5; i++)
         {
-            await _loop.PublishTickAsync(CancellationToken.None);
+            _loop.PublishTick();
         }
 
         _latest.Set(new SensorReading(21.5, _time.GetUtcNow(), _time.GetTimestamp()));
-        await _loop.PublishTickAsync(CancellationToken.None);
+        _loop.PublishTick();
 
         var records = _logger.Collector.GetSnapshot();
         Assert.Single(records, r => r.Level == LogLevel.Warning && r.Message.StartsWith("Skipping", StringComparison.Ordinal));
@@ -117,12 +116,12 @@ public sealed class PublishLoopTests : IDisposable
         clock.Step(TimeSpan.FromDays(1));
         clock.Advance(Interval);
 
-        Assert.Equal(TickOutcome.Queued, await loop.PublishTickAsync(CancellationToken.None));
+        Assert.Equal(TickOutcome.Queued, loop.PublishTick());
         Assert.Equal(takenAt, (await _outbox.PeekAsync(CancellationToken.None)).TakenAt);
     }
 
     [Fact]
-    public async Task Publish_WhenTheWallClockStepsADayBack_StillSkipsAStaleReading()
+    public void Publish_WhenTheWallClockStepsADayBack_StillSkipsAStaleReading()
     {
         var clock = new SteppedWallClock();
         var loop = LoopOn(clock);
@@ -131,7 +130,7 @@ public sealed class PublishLoopTests : IDisposable
         clock.Step(TimeSpan.FromDays(-1));
         clock.Advance((Interval * 3) + TimeSpan.FromMilliseconds(1));
 
-        Assert.Equal(TickOutcome.SkippedStale, await loop.PublishTickAsync(CancellationToken.None));
+        Assert.Equal(TickOutcome.SkippedStale, loop.PublishTick());
         Assert.Equal(0, _outbox.Count);
     }
 

@@ -30,7 +30,7 @@ public sealed class TickScheduleTests
         using var stop = new CancellationTokenSource();
         var threads = new List<string?>();
         int ticks = 0;
-        var running = TickSchedule.RunAsync(TimeSpan.FromMilliseconds(20), TimeProvider.System, _ =>
+        var running = TickSchedule.RunAsync(TimeSpan.FromMilliseconds(20), TimeProvider.System, () =>
         {
             lock (threads)
             {
@@ -38,7 +38,6 @@ public sealed class TickScheduleTests
             }
 
             Interlocked.Increment(ref ticks);
-            return Task.CompletedTask;
         }, "test tick", stop.Token);
 
         Assert.True(await Eventually.TrueAsync(() => Volatile.Read(ref ticks) >= 5), "fewer than 5 ticks");
@@ -57,7 +56,7 @@ public sealed class TickScheduleTests
     [Fact]
     public async Task OnTheRealClock_ATickThatThrows_FaultsTheSchedule()
     {
-        var running = TickSchedule.RunAsync(TimeSpan.FromMilliseconds(20), TimeProvider.System, _ => throw new InvalidOperationException("broken tick"), "test tick", CancellationToken.None);
+        var running = TickSchedule.RunAsync(TimeSpan.FromMilliseconds(20), TimeProvider.System, () => throw new InvalidOperationException("broken tick"), "test tick", CancellationToken.None);
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => running.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("broken tick", ex.Message);
@@ -69,7 +68,7 @@ public sealed class TickScheduleTests
         var time = new FakeTimeProvider();
         using var stop = new CancellationTokenSource();
         int ticks = 0;
-        var running = TickSchedule.RunAsync(Interval, time, _ => { Interlocked.Increment(ref ticks); return Task.CompletedTask; }, "test tick", stop.Token);
+        var running = TickSchedule.RunAsync(Interval, time, () => Interlocked.Increment(ref ticks), "test tick", stop.Token);
 
         Assert.Equal(1, Volatile.Read(ref ticks));
         time.Advance(Interval);

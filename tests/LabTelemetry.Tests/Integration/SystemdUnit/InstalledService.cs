@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using LabTelemetry.Tests.Support;
 
-namespace LabTelemetry.Tests.Integration;
+namespace LabTelemetry.Tests.Integration.SystemdUnit;
 
 /// <summary>
 /// The published build in a fresh container, installed as a student installs it: the folder copied in, the real

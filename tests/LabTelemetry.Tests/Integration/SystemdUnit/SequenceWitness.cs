@@ -1,7 +1,7 @@
 using System.Globalization;
 using LabTelemetry.Tests.Support;
 
-namespace LabTelemetry.Tests.Integration;
+namespace LabTelemetry.Tests.Integration.SystemdUnit;
 
 /// <summary>
 /// A subscriber inside the container that notes the MQTT 5 user properties <c>sequence</c> and <c>taken-at</c> of every

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using LabTelemetry.Tests.Support;
 
-namespace LabTelemetry.Tests.Integration;
+namespace LabTelemetry.Tests.Integration.SystemdUnit;
 
 /// <summary>
 /// A Debian bookworm container with systemd as its PID 1, booted by <c>container.sh</c> from the cached root for one

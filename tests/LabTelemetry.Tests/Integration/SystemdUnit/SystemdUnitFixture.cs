@@ -1,4 +1,4 @@
-namespace LabTelemetry.Tests.Integration;
+namespace LabTelemetry.Tests.Integration.SystemdUnit;
 
 /// <summary>
 /// What every test under a real systemd needs, checked once: root, the published build, the tools, and the cached

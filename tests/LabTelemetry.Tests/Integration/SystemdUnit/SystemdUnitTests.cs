@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using LabTelemetry.Tests.Support;
 
-namespace LabTelemetry.Tests.Integration;
+namespace LabTelemetry.Tests.Integration.SystemdUnit;
 
 /// <summary>
 /// The service as users run it: the build deploy/publish.sh makes, installed by the real install.sh into a Debian

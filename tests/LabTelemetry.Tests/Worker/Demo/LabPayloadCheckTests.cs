@@ -1,6 +1,6 @@
 using System.Text;
-using LabTelemetry.Worker.Demo;
 using LabTelemetry.Core.Telemetry;
+using LabTelemetry.Worker.Demo;
 
 namespace LabTelemetry.Tests.Worker.Demo;
 
