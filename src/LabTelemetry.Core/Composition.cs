@@ -15,7 +15,8 @@ internal static class Composition
     public static T Get<T>(this IServiceProvider services)
         where T : notnull => services.GetRequiredService<T>();
 
-    public static IOptions<T> Options<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(this IServiceProvider services)
+    /// <summary>The bound and validated configuration section <typeparamref name="T"/> (registered by <see cref="AddSection"/>).</summary>
+    public static IOptions<T> Section<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(this IServiceProvider services)
         where T : class => services.GetRequiredService<IOptions<T>>();
 
     public static ILogger<T> Logger<T>(this IServiceProvider services) => new Logger<T>(services.GetRequiredService<ILoggerFactory>());

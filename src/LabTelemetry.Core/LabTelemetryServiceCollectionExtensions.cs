@@ -1,12 +1,13 @@
+using LabTelemetry.Core.Delivery;
 using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Health;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Outbox;
+using LabTelemetry.Core.Resilience;
 using LabTelemetry.Core.Results;
 using LabTelemetry.Core.Sensors;
 using LabTelemetry.Core.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Polly.Registry;
 
 namespace LabTelemetry.Core;
 
@@ -14,8 +15,11 @@ public static class LabTelemetryServiceCollectionExtensions
 {
     /// <summary>Everything the service does: options, device identity, sensor, connection and the hosted services.</summary>
     /// <remarks>
-    /// Every service is made by a factory that names its closed types (see <see cref="Composition"/>): the container
-    /// neither reads constructors by reflection nor closes open generics while the process runs.
+    /// The composition root: the one place that knows every concept, and hands each the values it needs from the
+    /// others (the publish interval to the sensor, the group to the results, the topic templates to the device), so
+    /// that the concepts themselves lean only on those below them. Every service is made by a factory that names its
+    /// closed types (see <see cref="Composition"/>): the container neither reads constructors by reflection nor closes
+    /// open generics while the process runs.
     /// </remarks>
     public static IServiceCollection AddLabTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
@@ -31,42 +35,49 @@ public static class LabTelemetryServiceCollectionExtensions
         services.AddSection(configuration, OutboxOptions.SectionName, static (section, options) => section.Bind(options, StrictBinding), new OutboxOptionsValidator());
         services.AddSection(configuration, AvailabilityOptions.SectionName, static (section, options) => section.Bind(options, StrictBinding), new AvailabilityOptionsValidator());
 
-        services.TryAddSingleton(sp => DeviceIdentity.Resolve(
-            sp.Options<DeviceOptions>().Value,
-            sp.Options<MqttOptions>().Value,
-            sp.Options<TelemetryOptions>().Value,
-            sp.Options<AvailabilityOptions>().Value,
-            NetworkInterfaces.List()));
+        services.TryAddSingleton(sp =>
+        {
+            var availability = sp.Section<AvailabilityOptions>().Value;
+            return DeviceIdentity.Resolve(
+                sp.Section<DeviceOptions>().Value,
+                sp.Section<MqttOptions>().Value.ClientId,
+                sp.Section<TelemetryOptions>().Value.Topic,
+                availability.Enabled ? availability.Topic : null,
+                NetworkInterfaces.List());
+        });
         services.TryAddSingleton(CreateSensor);
         services.AddSingleton(_ => new LatestReading());
         services.TryAddSingleton<IBrokerClient>(_ => new MqttNetBrokerClient());
         services.AddSingleton(sp => new MqttConnection(
-            sp.Get<IBrokerClient>(), sp.Options<MqttOptions>(), sp.Options<AvailabilityOptions>(), sp.Get<DeviceIdentity>(), sp.Get<TimeProvider>(), sp.Logger<MqttConnection>()));
-        services.AddSingleton(sp => new DiskOutbox(sp.Options<OutboxOptions>(), sp.Logger<DiskOutbox>(), sp.Get<TimeProvider>()));
+            sp.Get<IBrokerClient>(), sp.Section<MqttOptions>(), sp.Section<AvailabilityOptions>(), sp.Get<DeviceIdentity>(), sp.Get<TimeProvider>(), sp.Logger<MqttConnection>()));
+        services.AddSingleton(sp => new DiskOutbox(sp.Section<OutboxOptions>(), sp.Logger<DiskOutbox>(), sp.Get<TimeProvider>()));
         services.AddSingleton(sp => new Liveness(sp.Get<TimeProvider>()));
-        services.AddReconnectPipeline();
 
         // Hosts stop services in reverse order: the publish loop and the outbox sender first, then the connection
         // says goodbye, and the result subscriber, which registers its topic before the first connect, last.
         services.AddHostedService(sp => new ResultSubscriber(
-            sp.Get<MqttConnection>(), sp.Options<ResultsOptions>(), sp.Options<TelemetryOptions>(), sp.Get<TimeProvider>(), sp.Logger<ResultSubscriber>()));
+            sp.Get<MqttConnection>(), sp.Section<ResultsOptions>(), sp.Section<TelemetryOptions>().Value.Group, sp.Get<TimeProvider>(), sp.Logger<ResultSubscriber>()));
         services.AddHostedService(sp => new ConnectionSupervisor(
-            sp.Get<MqttConnection>(), sp.Get<ResiliencePipelineProvider<string>>(), sp.Options<MqttOptions>(), sp.Get<Liveness>(), sp.Get<TimeProvider>(), sp.Logger<ConnectionSupervisor>()));
+            sp.Get<MqttConnection>(), Retrying(sp.Section<MqttOptions>().Value, ConnectionSupervisor.StableConnection), sp.Section<MqttOptions>(), sp.Get<Liveness>(), sp.Get<TimeProvider>(), sp.Logger<ConnectionSupervisor>()));
         services.AddHostedService(sp => new SensorReader(
-            sp.Get<ITemperatureSensor>(), sp.Get<LatestReading>(), sp.Options<SensorOptions>(), sp.Options<TelemetryOptions>(), sp.Get<Liveness>(), sp.Get<TimeProvider>(), sp.Logger<SensorReader>()));
+            sp.Get<ITemperatureSensor>(), sp.Get<LatestReading>(), sp.Section<SensorOptions>(), sp.Section<TelemetryOptions>().Value.Interval, sp.Get<Liveness>(), sp.Get<TimeProvider>(), sp.Logger<SensorReader>()));
         services.AddHostedService(sp => new OutboxSender(
-            sp.Get<DiskOutbox>(), sp.Get<MqttConnection>(), sp.Options<MqttOptions>(), sp.Get<TimeProvider>(), sp.Logger<OutboxSender>()));
+            sp.Get<DiskOutbox>(), sp.Get<MqttConnection>(), Retrying(sp.Section<MqttOptions>().Value), sp.Section<MqttOptions>().Value.OperationTimeout, sp.Get<TimeProvider>(), sp.Logger<OutboxSender>()));
         services.AddHostedService(sp => new PublishLoop(
-            sp.Get<LatestReading>(), sp.Get<DiskOutbox>(), sp.Get<DeviceIdentity>(), sp.Options<TelemetryOptions>(), sp.Get<Liveness>(), sp.Get<TimeProvider>(), sp.Logger<PublishLoop>()));
-        services.AddHostedService(sp => new NetworkWatcher(sp.Get<DeviceIdentity>(), sp.Options<DeviceOptions>(), sp.Get<TimeProvider>(), sp.Logger<NetworkWatcher>()));
+            sp.Get<LatestReading>(), sp.Get<DiskOutbox>(), sp.Get<DeviceIdentity>(), sp.Section<TelemetryOptions>(), sp.Get<Liveness>(), sp.Get<TimeProvider>(), sp.Logger<PublishLoop>()));
+        services.AddHostedService(sp => new NetworkWatcher(sp.Get<DeviceIdentity>(), sp.Section<DeviceOptions>(), sp.Get<TimeProvider>(), sp.Logger<NetworkWatcher>()));
         return services;
     }
+
+    /// <summary>The pace of trying the broker again: from a second up to <c>Mqtt:MaxReconnectDelay</c>.</summary>
+    internal static Backoff Retrying(MqttOptions mqtt, TimeSpan stableAfter = default) =>
+        new(TimeSpan.FromSeconds(1), mqtt.MaxReconnectDelay, stableAfter);
 
     private static void StrictBinding(BinderOptions binder) => binder.ErrorOnUnknownConfiguration = true;
 
     private static ITemperatureSensor CreateSensor(IServiceProvider services)
     {
-        var options = services.Options<SensorOptions>().Value;
+        var options = services.Section<SensorOptions>().Value;
         var timeProvider = services.Get<TimeProvider>();
         return options.Kind switch
         {

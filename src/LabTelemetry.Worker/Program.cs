@@ -18,12 +18,12 @@ try
     var invocation = Invocation.Parse(args);
     return invocation switch
     {
-        { Error: { } problem } => Guarded.Usage(problem),
+        { Error: { } problem } => CommandRunner.Usage(problem),
         { Command: Invocation.Help } => HelpText.Print(),
-        { Command: Invocation.Demo } => await Guarded.RunAsync(() => DemoCommand.RunAsync(invocation.Settings)),
-        { Command: Invocation.Check } => await Guarded.RunAsync(() => CheckCommand.RunAsync(invocation.Settings)),
-        { Command: Invocation.Once } => await Guarded.RunAsync(() => OnceCommand.RunAsync(invocation.Settings, invocation.DryRun)),
-        _ => await Guarded.RunAsync(() => ServiceCommand.RunAsync(invocation.Settings)),
+        { Command: Invocation.Demo } => await CommandRunner.RunAsync(() => DemoCommand.RunAsync(invocation.Settings)),
+        { Command: Invocation.Check } => await CommandRunner.RunAsync(() => CheckCommand.RunAsync(invocation.Settings)),
+        { Command: Invocation.Once } => await CommandRunner.RunAsync(() => OnceCommand.RunAsync(invocation.Settings, invocation.DryRun)),
+        _ => await CommandRunner.RunAsync(() => ServiceCommand.RunAsync(invocation.Settings)),
     };
 }
 finally

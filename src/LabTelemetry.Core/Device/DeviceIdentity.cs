@@ -1,6 +1,4 @@
 using LabTelemetry.Core.Configuration;
-using LabTelemetry.Core.Mqtt;
-using LabTelemetry.Core.Telemetry;
 
 namespace LabTelemetry.Core.Device;
 
@@ -13,7 +11,12 @@ namespace LabTelemetry.Core.Device;
 /// <param name="StatusTopic">The retained online/offline status, or <see langword="null"/> when <c>Availability:Topic</c> is empty.</param>
 public sealed record DeviceIdentity(string Interface, string Mac, string Id, string ClientId, string DataTopic, string? StatusTopic)
 {
-    public static DeviceIdentity Resolve(DeviceOptions device, MqttOptions mqtt, TelemetryOptions telemetry, AvailabilityOptions availability, IReadOnlyList<NetworkInterfaceInfo> interfaces)
+    /// <param name="device">The <c>Device</c> section.</param>
+    /// <param name="clientId">An explicit client id (<c>Mqtt:ClientId</c>), or <see langword="null"/> for one made here.</param>
+    /// <param name="dataTopic">The readings' topic template (<c>Telemetry:Topic</c>, <c>DATA/{mac}</c>).</param>
+    /// <param name="statusTopic">The status topic template (<c>Availability:Topic</c>), or <see langword="null"/> for none.</param>
+    /// <param name="interfaces">The machine's network interfaces.</param>
+    public static DeviceIdentity Resolve(DeviceOptions device, string? clientId, string dataTopic, string? statusTopic, IReadOnlyList<NetworkInterfaceInfo> interfaces)
     {
         var nic = interfaces.FirstOrDefault(n => n.Name == device.Interface)
             ?? interfaces.FirstOrDefault(n => n.IsUp && !n.IsLoopback && n.Address.Length == 6);
@@ -23,7 +26,7 @@ public sealed record DeviceIdentity(string Interface, string Mac, string Id, str
         if (nic is not null && nic.Address.Length > 0)
         {
             name = nic.Name;
-            mac = MacAddressText.Format(nic.Address, device.MacFormat);
+            mac = MacAddress.Format(nic.Address, device.MacFormat);
         }
         else if (string.IsNullOrEmpty(device.Id))
         {
@@ -34,15 +37,14 @@ public sealed record DeviceIdentity(string Interface, string Mac, string Id, str
         }
 
         string id = string.IsNullOrEmpty(device.Id) ? mac : device.Id;
-        string clientId = !string.IsNullOrEmpty(mqtt.ClientId)
-            ? mqtt.ClientId
-            : "labtelemetry-" + (mac.Length > 0 ? mac.Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant() : id);
         return new DeviceIdentity(
             name,
             mac,
             id,
-            clientId,
-            TopicTemplate.Expand(telemetry.Topic, id),
-            availability.Enabled ? TopicTemplate.Expand(availability.Topic, id) : null);
+            !string.IsNullOrEmpty(clientId)
+                ? clientId
+                : "labtelemetry-" + (mac.Length > 0 ? mac.Replace(":", string.Empty, StringComparison.Ordinal).ToLowerInvariant() : id),
+            TopicTemplate.Expand(dataTopic, id),
+            statusTopic is null ? null : TopicTemplate.Expand(statusTopic, id));
     }
 }

@@ -34,7 +34,7 @@ public static class NetworkInterfaces
             true,
             nic.OperationalStatus == OperationalStatus.Up,
             string.Join(", ", addresses),
-            MacAddressText.Format(nic.GetPhysicalAddress().GetAddressBytes(), macFormat));
+            MacAddress.Format(nic.GetPhysicalAddress().GetAddressBytes(), macFormat));
     }
 }
 

@@ -1,6 +1,6 @@
 namespace LabTelemetry.Core.Mqtt;
 
-/// <summary>Where the one MQTT connection stands; <see cref="MqttConnection"/> alone moves it.</summary>
+/// <summary>Where the one MQTT connection stands; <see cref="ConnectionStateMachine"/> alone moves it.</summary>
 public enum ConnectionState
 {
     /// <summary>Not connected: before the first connect, after a drop, while the supervisor reconnects.</summary>
@@ -15,6 +15,3 @@ public enum ConnectionState
     /// <summary>Saying goodbye; final.</summary>
     Stopping,
 }
-
-/// <summary>How a connection ended: the broker's reason (MQTT 5) and how long it had lasted, on the monotonic clock.</summary>
-public sealed record ConnectionDrop(MQTTnet.MqttClientDisconnectReason Reason, TimeSpan Lasted);

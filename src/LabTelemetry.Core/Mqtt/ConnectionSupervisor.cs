@@ -1,24 +1,18 @@
 using LabTelemetry.Core.Health;
+using LabTelemetry.Core.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
-using Polly.Registry;
+using Polly.Retry;
 
 namespace LabTelemetry.Core.Mqtt;
 
 /// <summary>
-/// Owns the connection's life: connects at start, checks the link with a ping every
-/// <c>Mqtt:HealthCheckInterval</c> or as soon as it drops, and reconnects through the
-/// <see cref="ReconnectPipeline"/> for as long as it takes. A connection the broker drops within seconds (another
-/// client took our id, or the broker rejects what we send) does not restart the backoff: short-lived connections
-/// back off as failed connects do. Says goodbye to the broker on stop.
+/// Owns the connection's life: connects at start, checks the link with a ping every <c>Mqtt:HealthCheckInterval</c>
+/// or as soon as it drops, and reconnects through the <see cref="ReconnectPipeline"/> for as long as it takes, at the
+/// pace of one <see cref="Backoff"/>. A connection the broker drops within seconds (another client took our id, or
+/// the broker rejects what we send) was no success: the backoff goes on growing. Says goodbye to the broker on stop.
 /// </summary>
-internal sealed partial class ConnectionSupervisor(
-    MqttConnection connection,
-    ResiliencePipelineProvider<string> pipelines,
-    IOptions<MqttOptions> options,
-    Liveness liveness,
-    TimeProvider timeProvider,
-    ILogger<ConnectionSupervisor> logger) : BackgroundService
+internal sealed partial class ConnectionSupervisor : BackgroundService
 {
     /// <summary>A connection that lasted less than this was not a success: the backoff goes on growing.</summary>
     public static readonly TimeSpan StableConnection = TimeSpan.FromSeconds(10);
@@ -26,57 +20,72 @@ internal sealed partial class ConnectionSupervisor(
     // MQTT 3.1.1 brokers drop a taken-over client without a reason: this many short connections in a row say it.
     private const int ShortLivedBeforeWarning = 3;
 
-    private readonly ResiliencePipeline _reconnect = pipelines.GetPipeline(ReconnectPipeline.Name);
+    private readonly MqttConnection _connection;
+    private readonly Backoff _backoff;
+    private readonly MqttOptions _options;
+    private readonly Liveness _liveness;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<ConnectionSupervisor> _logger;
+    private readonly ResiliencePipeline _reconnect;
     private int _shortLived;
     private bool _warned;
 
+    /// <param name="backoff">The reconnect pace; <see cref="Backoff.Succeeded"/> is told how long each connection held.</param>
+    public ConnectionSupervisor(MqttConnection connection, Backoff backoff, IOptions<MqttOptions> options, Liveness liveness, TimeProvider timeProvider, ILogger<ConnectionSupervisor> logger)
+    {
+        _connection = connection;
+        _backoff = backoff;
+        _options = options.Value;
+        _liveness = liveness;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _reconnect = new ResiliencePipelineBuilder { TimeProvider = timeProvider }.AddReconnectRetry(backoff, OnRetryAsync).Build();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        Log.Connecting(logger, connection.Broker, connection.ClientId);
+        Log.Connecting(_logger, _connection.Broker, _connection.ClientId);
 
-        // A reconnect attempt beats too (see ReconnectPipeline), so only a loop that is stuck goes quiet this long.
-        var o = options.Value;
-        liveness.Expect(nameof(ConnectionSupervisor), o.HealthCheckInterval + o.MaxReconnectDelay + (o.OperationTimeout * 3) + TimeSpan.FromSeconds(10));
+        // A reconnect attempt beats too (OnRetryAsync), so only a loop that is stuck goes quiet this long.
+        _liveness.Expect(nameof(ConnectionSupervisor), _options.HealthCheckInterval + _options.MaxReconnectDelay + (_options.OperationTimeout * 3) + TimeSpan.FromSeconds(10));
         while (!stoppingToken.IsCancellationRequested)
         {
-            liveness.Beat(nameof(ConnectionSupervisor));
+            _liveness.Beat(nameof(ConnectionSupervisor));
             await EnsureConnectedAsync(stoppingToken).ConfigureAwait(false);
-            await connection.WaitForTroubleAsync(options.Value.HealthCheckInterval, stoppingToken).ConfigureAwait(false);
+            await _connection.WaitForTroubleAsync(_options.HealthCheckInterval, stoppingToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Returns once the broker answers, reconnecting first when it does not.</summary>
     internal async Task EnsureConnectedAsync(CancellationToken cancellationToken)
     {
-        if (await connection.IsAliveAsync(cancellationToken).ConfigureAwait(false))
+        if (await _connection.IsAliveAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (connection.HasMissingSubscriptions)
+            if (_connection.Subscriptions.HasMissing)
             {
-                await connection.RetryMissingSubscriptionsAsync(cancellationToken).ConfigureAwait(false);
+                await _connection.Subscriptions.RetryMissingAsync(cancellationToken).ConfigureAwait(false);
             }
 
             return;
         }
 
-        await BackOffAfterShortConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await WaitAfterShortConnectionAsync(cancellationToken).ConfigureAwait(false);
         await _reconnect.ExecuteAsync(
-            static async (state, ct) => await state.ConnectAsync(ct).ConfigureAwait(false),
-            connection,
+            static async (connection, ct) => await connection.ConnectAsync(ct).ConfigureAwait(false),
+            _connection,
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The delay before reconnecting after the <paramref name="shortLived"/>-th short connection in a row, before jitter.</summary>
-    internal static TimeSpan ShortLivedDelay(int shortLived, TimeSpan max) =>
-        TimeSpan.FromTicks(Math.Min(max.Ticks, ReconnectPipeline.FirstDelay.Ticks << Math.Min(shortLived - 1, 20)));
-
-    private async Task BackOffAfterShortConnectionAsync(CancellationToken cancellationToken)
+    // A connection that held starts the backoff again; one the broker dropped at once counts as a failure, and the
+    // reconnect waits for it as for a failed connect.
+    private async Task WaitAfterShortConnectionAsync(CancellationToken cancellationToken)
     {
-        if (connection.TakeLastDrop() is not { } drop)
+        if (_connection.TakeLastDrop() is not { } drop)
         {
             return;
         }
 
-        if (drop.Lasted >= StableConnection)
+        if (_backoff.Succeeded(drop.Lasted))
         {
             _shortLived = 0;
             _warned = false;
@@ -84,35 +93,45 @@ internal sealed partial class ConnectionSupervisor(
         }
 
         _shortLived++;
-        if (!_warned && (drop.Reason == MQTTnet.MqttClientDisconnectReason.SessionTakenOver || _shortLived >= ShortLivedBeforeWarning))
+        bool takenOver = drop.Reason == MQTTnet.MqttClientDisconnectReason.SessionTakenOver;
+        if (!_warned && (takenOver || _shortLived >= ShortLivedBeforeWarning))
         {
             _warned = true;
-            if (drop.Reason == MQTTnet.MqttClientDisconnectReason.SessionTakenOver)
+            if (takenOver)
             {
-                Log.TakenOver(logger, connection.Broker, connection.ClientId);
+                Log.TakenOver(_logger, _connection.Broker, _connection.ClientId);
             }
             else
             {
-                Log.DroppedSoonAfterConnecting(logger, connection.Broker, _shortLived, connection.ClientId);
+                Log.DroppedSoonAfterConnecting(_logger, _connection.Broker, _shortLived, _connection.ClientId);
             }
         }
 
-        // Jitter, so that two devices sharing an id do not keep meeting at the same moment.
-        var delay = ShortLivedDelay(_shortLived, options.Value.MaxReconnectDelay) * (0.8 + (Random.Shared.NextDouble() * 0.4));
-        liveness.Beat(nameof(ConnectionSupervisor));
-        await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+        _liveness.Beat(nameof(ConnectionSupervisor));
+        await Task.Delay(_backoff.NextDelay(), _timeProvider, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ValueTask OnRetryAsync(OnRetryArguments<object> args)
+    {
+        string problem = args.Outcome.Exception is { } ex ? ConnectFailure.Describe(ex) : "unknown";
+        Log.ConnectFailed(_logger, _connection.Broker, _backoff.Failures, problem, args.RetryDelay.TotalSeconds);
+        _liveness.Beat(nameof(ConnectionSupervisor));
+        return default;
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await connection.DisconnectAsync(cancellationToken).ConfigureAwait(false);
+        await _connection.DisconnectAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Connecting to {Broker} as {ClientId}")]
         public static partial void Connecting(ILogger logger, string broker, string clientId);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Connecting to {Broker} failed (attempt {Attempt}): {Problem}; next attempt in {DelaySeconds:0.#} s")]
+        public static partial void ConnectFailed(ILogger logger, string broker, int attempt, string problem, double delaySeconds);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "{Broker} dropped us because another client connected with our client id {ClientId}: two devices (a copied configuration) or a second copy of this service share it. Give each its own Mqtt:ClientId or Device:Id, or stop the other; reconnecting with backoff meanwhile")]
         public static partial void TakenOver(ILogger logger, string broker, string clientId);

@@ -11,14 +11,14 @@ namespace LabTelemetry.Core.Mqtt;
 public static class MqttClientOptionsFactory
 {
     /// <param name="options">The <c>Mqtt</c> section.</param>
-    /// <param name="device">Who we are.</param>
+    /// <param name="clientId">Who we are to the broker (<see cref="DeviceIdentity.ClientId"/>).</param>
     /// <param name="will">The last will: a retained status the broker publishes when we vanish, or <see langword="null"/>.</param>
     /// <param name="maxPacketBytes">MQTT 5: the largest packet the broker may send us (bigger ones it drops), or <see langword="null"/>.</param>
-    public static MqttClientOptions Create(MqttOptions options, DeviceIdentity device, (string Topic, string Payload)? will = null, uint? maxPacketBytes = null)
+    public static MqttClientOptions Create(MqttOptions options, string clientId, (string Topic, string Payload)? will = null, uint? maxPacketBytes = null)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(options.Host, options.Port)
-            .WithClientId(device.ClientId)
+            .WithClientId(clientId)
             .WithKeepAlivePeriod(options.KeepAlive)
             .WithTimeout(options.OperationTimeout)
             .WithProtocolVersion(options.IsVersion5 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311);

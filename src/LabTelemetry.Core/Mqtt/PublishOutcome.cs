@@ -26,8 +26,6 @@ public sealed record PublishOutcome(PublishVerdict Verdict, string? Problem, boo
 {
     public static readonly PublishOutcome Success = new(PublishVerdict.Delivered, null);
 
-    public bool Delivered => Verdict == PublishVerdict.Delivered;
-
     public static PublishOutcome Unanswered(string problem, bool linkDropped = false) => new(PublishVerdict.Unanswered, problem, linkDropped);
 
     /// <summary>The broker's PUBACK or PUBREC reason code, said in words (MQTT 5; a 3.1.1 broker cannot refuse).</summary>

@@ -55,7 +55,7 @@ internal sealed class AckMark : IDisposable
     {
         if (_dirty)
         {
-            Storage.FlushData(_file);
+            FileSync.FlushData(_file);
             _dirty = false;
         }
     }

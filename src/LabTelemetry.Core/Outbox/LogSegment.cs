@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Globalization;
 using Microsoft.Win32.SafeHandles;
 
 namespace LabTelemetry.Core.Outbox;
@@ -20,11 +19,6 @@ internal sealed class LogSegment : IDisposable
 
     public const int HeaderBytes = 16;
 
-    private const string Prefix = "outbox-";
-    private const string Suffix = ".log";
-
-    /// <summary>A segment being made: zero-filled aside, renamed into place once synced; left over only by a crash.</summary>
-    public const string AsideSuffix = ".log.new";
     private const ulong Magic = 0x4C54_5345_4731_0A00; // "LTSEG1\n\0"
 
     private readonly SafeFileHandle _file;
@@ -47,31 +41,11 @@ internal sealed class LogSegment : IDisposable
     /// <summary>Gets where the next record goes: the end of the last whole record.</summary>
     public long End { get; private set; }
 
-    public static string NameFor(long firstSequence) => Prefix + firstSequence.ToString("D19", CultureInfo.InvariantCulture) + Suffix;
-
-    /// <summary>
-    /// Reads the first sequence from a name such as <c>outbox-0000000000000000042.log</c>, or
-    /// <c>outbox-0000000000000000042-1.log</c> when a file that is not ours already had the plain name.
-    /// </summary>
-    public static bool TryParseName(string fileName, out long firstSequence)
-    {
-        firstSequence = 0;
-        if (!fileName.StartsWith(Prefix, StringComparison.Ordinal) || !fileName.EndsWith(Suffix, StringComparison.Ordinal) || fileName.Length < Prefix.Length + 19 + Suffix.Length)
-        {
-            return false;
-        }
-
-        var rest = fileName.AsSpan(Prefix.Length + 19, fileName.Length - Prefix.Length - 19 - Suffix.Length);
-        return long.TryParse(fileName.AsSpan(Prefix.Length, 19), NumberStyles.None, CultureInfo.InvariantCulture, out firstSequence)
-            && firstSequence > 0
-            && (rest.IsEmpty || (rest[0] == '-' && int.TryParse(rest[1..], NumberStyles.None, CultureInfo.InvariantCulture, out _)));
-    }
-
     /// <summary>Makes a segment: written aside, zero-filled and synced, then renamed into place and the directory synced.</summary>
     public static LogSegment Create(string directory, long firstSequence, int atLeast)
     {
         long capacity = Math.Max(DefaultCapacity, HeaderBytes + atLeast);
-        string aside = System.IO.Path.Combine(directory, NameFor(firstSequence) + AsideSuffix);
+        string aside = System.IO.Path.Combine(directory, SegmentName.Unfinished(SegmentName.For(firstSequence)));
         try
         {
             WriteZeroed(aside, firstSequence, capacity);
@@ -84,13 +58,13 @@ internal sealed class LogSegment : IDisposable
         }
 
         // Never over a file that is not ours and happens to bear the name: the next free variant instead.
-        string path = System.IO.Path.Combine(directory, NameFor(firstSequence));
+        string path = System.IO.Path.Combine(directory, SegmentName.For(firstSequence));
         for (int variant = 1; !TryMove(aside, path); variant++)
         {
-            path = System.IO.Path.Combine(directory, NameFor(firstSequence)[..^Suffix.Length] + "-" + variant.ToString(CultureInfo.InvariantCulture) + Suffix);
+            path = System.IO.Path.Combine(directory, SegmentName.For(firstSequence, variant));
         }
 
-        Storage.FlushDirectory(directory);
+        FileSync.FlushDirectory(directory);
         return new LogSegment(path, firstSequence, File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read), capacity);
     }
 
@@ -115,7 +89,7 @@ internal sealed class LogSegment : IDisposable
             ArrayPool<byte>.Shared.Return(zeros);
         }
 
-        Storage.FlushData(file);
+        FileSync.FlushData(file);
     }
 
     private static bool TryMove(string from, string to)
@@ -154,7 +128,7 @@ internal sealed class LogSegment : IDisposable
         RandomAccess.Write(_file, record, offset);
         if (durable)
         {
-            Storage.FlushData(_file);
+            FileSync.FlushData(_file);
         }
 
         End = offset + record.Length;
@@ -167,77 +141,18 @@ internal sealed class LogSegment : IDisposable
         return RandomAccess.Read(_file, record, offset) == length ? record : throw new IOException($"{Path}: short read at {offset}");
     }
 
-    /// <summary>
-    /// Reads every whole record in order. Damage (a torn append, a block of zeros, bytes that are no record) is stepped
-    /// over to the next whole record after it, so readings synced later are kept and their numbers not reused; damage
-    /// with no whole record after it is the torn tail, which is cut (zeroed) so new records follow the last good one.
-    /// Returns what was damaged, if anything.
-    /// </summary>
-    public string? Scan(Action<OutboxMessage, long, int> record)
+    /// <summary>Reads the whole file into <paramref name="buffer"/> (at least <see cref="Capacity"/> long); returns the bytes read.</summary>
+    public int ReadAll(Span<byte> buffer) => RandomAccess.Read(_file, buffer[..(int)Capacity], 0);
+
+    /// <summary>Where appends go on from after a scan at start: the end of the last whole record.</summary>
+    public void ResumeAt(long end) => End = end;
+
+    /// <summary>Zeroes <paramref name="bytes"/> bytes at <paramref name="offset"/>, on the device, and appends go on from there: a torn tail cut.</summary>
+    public void CutAt(long offset, int bytes)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Capacity);
-        try
-        {
-            int read = RandomAccess.Read(_file, buffer.AsSpan(0, (int)Capacity), 0);
-            var data = buffer.AsSpan(0, read);
-            long offset = HeaderBytes;
-            long previous = FirstSequence - 1;
-            string? damage = null;
-            while (offset < data.Length)
-            {
-                var frame = OutboxRecord.Read(data[(int)offset..], out var message, out int length, out string? problem);
-                bool zerosToTheEnd = frame == RecordFrame.End && data[(int)offset..].IndexOfAnyExcept((byte)0) < 0;
-                if (zerosToTheEnd)
-                {
-                    break;
-                }
-
-                if (frame == RecordFrame.Record && message!.Sequence > previous)
-                {
-                    record(message, offset, length);
-                    previous = message.Sequence;
-                    offset += length;
-                    continue;
-                }
-
-                problem ??= frame == RecordFrame.End ? "a block of zeros" : $"sequence {message!.Sequence} after {previous}";
-                if (NextRecord(data, offset + 1, previous) is { } next)
-                {
-                    damage = $"{problem} at byte {offset}; stepped over {next - offset} bytes to the next whole record";
-                    offset = next;
-                    continue;
-                }
-
-                int last = data[(int)offset..].LastIndexOfAnyExcept((byte)0);
-                RandomAccess.Write(_file, new byte[last + 1], offset);
-                Storage.FlushData(_file);
-                End = offset;
-                return $"{problem} at byte {offset}; cut {last + 1} bytes";
-            }
-
-            End = offset;
-            return damage;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    // The place of the next whole record after damage, one that continues the numbering, or null.
-    private static long? NextRecord(ReadOnlySpan<byte> data, long from, long previous)
-    {
-        for (long offset = from; offset + 12 <= data.Length; offset++)
-        {
-            if (data[(int)offset] == (byte)'L'
-                && OutboxRecord.Read(data[(int)offset..], out var message, out _, out _) == RecordFrame.Record
-                && message!.Sequence > previous)
-            {
-                return offset;
-            }
-        }
-
-        return null;
+        RandomAccess.Write(_file, new byte[bytes], offset);
+        FileSync.FlushData(_file);
+        End = offset;
     }
 
     public void Delete()

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using LabTelemetry.Core.Mqtt;
-using LabTelemetry.Core.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Results;
@@ -10,23 +9,23 @@ namespace LabTelemetry.Core.Results;
 /// group. Whatever arrives (binary, huge, a flood) costs bounded memory and at most
 /// <c>Results:MaxLoggedPerSecond</c> lines a second.
 /// </summary>
+/// <param name="group">Our group (<c>Telemetry:Group</c>), as the grader names it.</param>
 internal sealed partial class ResultSubscriber(
     MqttConnection connection,
     IOptions<ResultsOptions> resultsOptions,
-    IOptions<TelemetryOptions> telemetryOptions,
+    string group,
     TimeProvider timeProvider,
     ILogger<ResultSubscriber> logger) : BackgroundService
 {
     private static readonly TimeSpan SummaryEvery = TimeSpan.FromSeconds(1);
 
     private readonly ResultsOptions _options = resultsOptions.Value;
-    private readonly string _group = telemetryOptions.Value.Group;
     private readonly LogBudget _budget = new(resultsOptions.Value.MaxLoggedPerSecond, timeProvider);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         // Registered before the connection supervisor starts, so the first connect already subscribes.
-        connection.Subscribe(_options.Topic, _options.MaxPayloadBytes);
+        connection.Subscriptions.Add(_options.Topic, _options.MaxPayloadBytes);
         return base.StartAsync(cancellationToken);
     }
 
@@ -83,11 +82,11 @@ internal sealed partial class ResultSubscriber(
             return;
         }
 
-        string payload = ResultText.ToLogLine(message.Payload, _options.MaxLoggedChars);
-        string topic = ResultText.ToLogLine(System.Text.Encoding.UTF8.GetBytes(message.Topic), _options.MaxLoggedChars);
-        if (ResultMatcher.ConcernsGroup(message.Topic, message.Payload, _group))
+        string payload = SafeLogLine.From(message.Payload, _options.MaxLoggedChars);
+        string topic = SafeLogLine.From(System.Text.Encoding.UTF8.GetBytes(message.Topic), _options.MaxLoggedChars);
+        if (ResultMatcher.ConcernsGroup(message.Topic, message.Payload, group))
         {
-            Log.ForOurGroup(logger, topic, _group, payload);
+            Log.ForOurGroup(logger, topic, group, payload);
         }
         else
         {

@@ -13,7 +13,7 @@ public sealed class Ds18b20Sensor : ITemperatureSensor
     private readonly Func<IEnumerable<OneWireThermometerDevice>> _enumerate;
     private readonly Func<string, CancellationToken, Task<string>> _readW1Slave;
     private OneWireThermometerDevice? _device;
-    private Task<W1SlaveText>? _read;
+    private Task<W1SlaveContents>? _read;
     private long _readStarted;
 
     public Ds18b20Sensor(SensorOptions options, TimeProvider timeProvider)
@@ -48,7 +48,7 @@ public sealed class Ds18b20Sensor : ITemperatureSensor
         var read = Task.Run(() => ReadW1SlaveAsync(cancellationToken), CancellationToken.None);
         _read = read;
         _readStarted = _timeProvider.GetTimestamp();
-        W1SlaveText w1Slave;
+        W1SlaveContents w1Slave;
         try
         {
             w1Slave = await read.WaitAsync(_options.ReadTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
@@ -85,11 +85,11 @@ public sealed class Ds18b20Sensor : ITemperatureSensor
     }
 
     // One read of w1_slave is one conversion: the temperature, the CRC verdict and the scratchpad bytes all come from it.
-    private async Task<W1SlaveText> ReadW1SlaveAsync(CancellationToken cancellationToken)
+    private async Task<W1SlaveContents> ReadW1SlaveAsync(CancellationToken cancellationToken)
     {
         var device = _device ??= Find();
         string path = Path.Combine("/sys/devices", device.BusId, device.DeviceId, "w1_slave");
-        return W1SlaveText.Parse(await _readW1Slave(path, cancellationToken).ConfigureAwait(false));
+        return W1SlaveContents.Parse(await _readW1Slave(path, cancellationToken).ConfigureAwait(false));
     }
 
     private OneWireThermometerDevice Find()

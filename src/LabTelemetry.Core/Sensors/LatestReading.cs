@@ -11,9 +11,6 @@ public sealed class LatestReading
     private SensorReading? _current;
     private Action? _read;
 
-    /// <summary>Gets a value indicating whether reads are asked for by <see cref="RequestRead"/> rather than on the sensor's own timer.</summary>
-    public bool ReadsOnRequest => Volatile.Read(ref _read) is not null;
-
     /// <summary>The sensor reader: how to start a read when one is asked for.</summary>
     public void OnReadRequested(Action read) => Volatile.Write(ref _read, read);
 

@@ -8,11 +8,12 @@ namespace LabTelemetry.Core.Sensors;
 /// never waiting in the publish loop's way (a DS18B20 takes 750 ms at 12 bits), and keeps the newest plausible
 /// reading in <see cref="LatestReading"/>. One read at a time: a tick that finds one still running adds none.
 /// </summary>
+/// <param name="scheduleInterval">The publish schedule's interval, which reads follow unless <c>Sensor:ReadInterval</c> sets their own.</param>
 internal sealed partial class SensorReader(
     ITemperatureSensor sensor,
     LatestReading latest,
     IOptions<SensorOptions> sensorOptions,
-    IOptions<Core.Telemetry.TelemetryOptions> telemetryOptions,
+    TimeSpan scheduleInterval,
     Liveness liveness,
     TimeProvider timeProvider,
     ILogger<SensorReader> logger) : BackgroundService
@@ -22,7 +23,7 @@ internal sealed partial class SensorReader(
     private bool _hadReading;
     private int _reading;
 
-    public TimeSpan ReadInterval { get; } = sensorOptions.Value.ReadInterval ?? telemetryOptions.Value.Interval;
+    public TimeSpan ReadInterval { get; } = sensorOptions.Value.ReadInterval ?? scheduleInterval;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

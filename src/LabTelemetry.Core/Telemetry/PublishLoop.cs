@@ -8,7 +8,7 @@ namespace LabTelemetry.Core.Telemetry;
 
 /// <summary>
 /// On a fixed schedule, turns the newest valid reading into the lab's JSON and writes it to the outbox, never
-/// from a stale or invented reading. It never waits for the network: the <see cref="OutboxSender"/> does.
+/// from a stale or invented reading. It never waits for the network: the outbox's sender does.
 /// </summary>
 internal sealed partial class PublishLoop(
     LatestReading latest,
@@ -27,9 +27,6 @@ internal sealed partial class PublishLoop(
     private bool _writeFailing;
 
     public string Topic => device.DataTopic;
-
-    /// <summary>Gets how many readings this run has written to the outbox.</summary>
-    public long Queued { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -108,7 +105,6 @@ internal sealed partial class PublishLoop(
             _writeFailing = false;
         }
 
-        Queued++;
         return TickOutcome.Queued;
     }
 

@@ -6,7 +6,6 @@ using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Worker.Diagnostics;
 using LabTelemetry.Worker.Startup;
 using Microsoft.Extensions.Options;
-using MQTTnet;
 
 namespace LabTelemetry.Worker.Commands;
 
@@ -49,22 +48,13 @@ internal static class OnceCommand
             return ExitCodes.Unavailable;
         }
 
-        var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
-            .WithQualityOfServiceLevel((MQTTnet.Protocol.MqttQualityOfServiceLevel)telemetry.Qos).Build();
+        // The service's own publish path: the same message, and the broker's answer in the same words.
         var watch = Stopwatch.StartNew();
-        using var timeout = new CancellationTokenSource(mqtt.OperationTimeout);
-        try
+        var outcome = await new Publisher(probe.Client, probe.Broker, mqtt.IsVersion5, TimeProvider.System)
+            .PublishAsync(topic, payload, telemetry.Qos, mqtt.OperationTimeout, CancellationToken.None).ConfigureAwait(false);
+        if (outcome.Verdict != PublishVerdict.Delivered)
         {
-            var result = await probe.Client.PublishAsync(message, timeout.Token).ConfigureAwait(false);
-            if (!result.IsSuccess)
-            {
-                Console.Out.WriteLine(CheckLine.Bad($"the broker refused the publish: {result.Code}", "check the broker's ACL for this topic").ToString());
-                return ExitCodes.Unavailable;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            Console.Out.WriteLine(CheckLine.Bad($"no acknowledgement within {mqtt.OperationTimeout.TotalSeconds:0.#} s", "check the link to the broker (Mqtt:OperationTimeout)").ToString());
+            Console.Out.WriteLine(CheckLine.Bad(outcome.Problem!, "check the broker's ACL for this topic, and the link to it (Mqtt:OperationTimeout)").ToString());
             return ExitCodes.Unavailable;
         }
 

@@ -38,25 +38,25 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
         }
         catch (SocketException ex)
         {
-            return CheckLine.Bad($"broker {Broker} not reachable over TCP: {ConnectProblem.Describe(ex)}", "is the broker running? check Mqtt:Host and Mqtt:Port");
+            return CheckLine.Bad($"broker {Broker} not reachable over TCP: {ConnectFailure.Describe(ex)}", "is the broker running? check Mqtt:Host and Mqtt:Port");
         }
     }
 
     public async Task<CheckLine> ConnectAsync()
     {
-        var clientOptions = MqttClientOptionsFactory.Create(options, device);
+        var clientOptions = MqttClientOptionsFactory.Create(options, device.ClientId);
         clientOptions.ClientId += suffix;
         clientOptions.CleanSession = true;
         clientOptions.SessionExpiryInterval = 0;
         try
         {
-            await ConnectProblem.ConnectAsync(_client, clientOptions, Broker, _stepTimeout, TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+            await ConnectAttempt.RunAsync(_client, clientOptions, Broker, _stepTimeout, TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
             string login = string.IsNullOrEmpty(options.Username) ? "anonymous" : $"as {options.Username}";
             return CheckLine.Good($"MQTT connect accepted (MQTT {options.ProtocolVersion}, {login}{(options.UseTls ? ", TLS" : string.Empty)})");
         }
         catch (Exception ex) when (ex is ConnectRefusedException or ConnectClosedException or TimeoutException or MQTTnet.Exceptions.MqttCommunicationException or System.Security.Authentication.AuthenticationException)
         {
-            var (what, fix) = ConnectProblem.Explain(ex);
+            var (what, fix) = ConnectFailure.Explain(ex);
             return CheckLine.Bad($"MQTT connect failed: {what}", fix ?? "see the broker's log");
         }
     }
@@ -84,7 +84,7 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
     /// </summary>
     public async Task<CheckLine> PublishProbeAsync(string topic)
     {
-        var clientOptions = MqttClientOptionsFactory.Create(options, device);
+        var clientOptions = MqttClientOptionsFactory.Create(options, device.ClientId);
         clientOptions.ClientId += suffix + "-5";
         clientOptions.ProtocolVersion = MQTTnet.Formatter.MqttProtocolVersion.V500;
         clientOptions.CleanSession = true;
@@ -93,7 +93,7 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
         using var timeout = new CancellationTokenSource(_stepTimeout);
         try
         {
-            await ConnectProblem.ConnectAsync(client, clientOptions, Broker, _stepTimeout, TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+            await ConnectAttempt.RunAsync(client, clientOptions, Broker, _stepTimeout, TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
             var probe = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload("{\"probe\": \"labtelemetry check\"}")
                 .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build();
             var answer = await client.PublishAsync(probe, timeout.Token).ConfigureAwait(false);
@@ -108,7 +108,7 @@ internal sealed class BrokerProbe(MqttOptions options, DeviceIdentity device, st
         }
         catch (Exception ex) when (ex is ConnectRefusedException or ConnectClosedException or TimeoutException or OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException)
         {
-            return CheckLine.Info($"an MQTT 5 probe of {topic} could not be made ({ConnectProblem.Describe(ex)}); watch readings arrive with mosquitto_sub -t '{topic}'");
+            return CheckLine.Info($"an MQTT 5 probe of {topic} could not be made ({ConnectFailure.Describe(ex)}); watch readings arrive with mosquitto_sub -t '{topic}'");
         }
     }
 

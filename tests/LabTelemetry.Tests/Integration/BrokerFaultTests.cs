@@ -47,7 +47,7 @@ public sealed class BrokerFaultTests(ITestOutputHelper output)
     /// <summary>How many readings were set aside, counted in the records of <c>rejected/readings.log</c>.</summary>
     private static int RejectedReadings(string outbox)
     {
-        byte[] bytes = File.ReadAllBytes(Path.Combine(outbox, LabTelemetry.Core.Outbox.DiskOutbox.RejectedFile));
+        byte[] bytes = File.ReadAllBytes(Path.Combine(outbox, "rejected", "readings.log"));
         int count = 0;
         for (int offset = 0; LabTelemetry.Core.Outbox.OutboxRecord.Read(bytes.AsSpan(offset), out _, out int length, out _) == LabTelemetry.Core.Outbox.RecordFrame.Record; offset += length)
         {

@@ -26,7 +26,7 @@ public sealed class ConnectBlameTests
         using var client = new MqttNetBrokerClient();
         var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("blame-test").Build();
 
-        var ex = await Record.ExceptionAsync(() => ConnectProblem.ConnectAsync(client, options, $"127.0.0.1:{port}", Timeout, TimeProvider.System, CancellationToken.None));
+        var ex = await Record.ExceptionAsync(() => ConnectAttempt.RunAsync(client, options, $"127.0.0.1:{port}", Timeout, TimeProvider.System, CancellationToken.None));
         await server.WaitAsync(TimeSpan.FromSeconds(30));
         return Assert.IsAssignableFrom<Exception>(ex);
     }
@@ -47,8 +47,8 @@ public sealed class ConnectBlameTests
         });
 
         Assert.IsType<TimeoutException>(ex);
-        Assert.Contains("sent no CONNACK within 1 s", ConnectProblem.Describe(ex), StringComparison.Ordinal);
-        Assert.DoesNotContain("Password", ConnectProblem.Describe(ex), StringComparison.Ordinal);
+        Assert.Contains("sent no CONNACK within 1 s", ConnectFailure.Describe(ex), StringComparison.Ordinal);
+        Assert.DoesNotContain("Password", ConnectFailure.Describe(ex), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class ConnectBlameTests
         });
 
         Assert.IsType<ConnectClosedException>(ex);
-        Assert.Contains("closed the connection without answering the MQTT CONNECT (is it an MQTT broker?", ConnectProblem.Describe(ex), StringComparison.Ordinal);
+        Assert.Contains("closed the connection without answering the MQTT CONNECT (is it an MQTT broker?", ConnectFailure.Describe(ex), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -75,8 +75,8 @@ public sealed class ConnectBlameTests
         });
 
         Assert.True(ex is ConnectClosedException or TimeoutException, ex.ToString());
-        Assert.Contains("MQTT", ConnectProblem.Describe(ex), StringComparison.Ordinal);
-        Assert.DoesNotContain("Password", ConnectProblem.Describe(ex), StringComparison.Ordinal);
+        Assert.Contains("MQTT", ConnectFailure.Describe(ex), StringComparison.Ordinal);
+        Assert.DoesNotContain("Password", ConnectFailure.Describe(ex), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -86,9 +86,9 @@ public sealed class ConnectBlameTests
         using var client = new MqttNetBrokerClient();
         var options = new MqttClientOptionsBuilder().WithTcpServer(MosquittoBroker.Host, broker.Port).WithClientId("blame-test").Build();
 
-        var ex = await Record.ExceptionAsync(() => ConnectProblem.ConnectAsync(client, options, "broker", TimeSpan.FromSeconds(10), TimeProvider.System, CancellationToken.None));
+        var ex = await Record.ExceptionAsync(() => ConnectAttempt.RunAsync(client, options, "broker", TimeSpan.FromSeconds(10), TimeProvider.System, CancellationToken.None));
 
         var refused = Assert.IsType<ConnectRefusedException>(ex);
-        Assert.Contains("check Mqtt:Username and Mqtt:Password", ConnectProblem.Describe(refused), StringComparison.Ordinal);
+        Assert.Contains("check Mqtt:Username and Mqtt:Password", ConnectFailure.Describe(refused), StringComparison.Ordinal);
     }
 }

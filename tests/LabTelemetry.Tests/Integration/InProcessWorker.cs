@@ -1,5 +1,4 @@
 using LabTelemetry.Core.Outbox;
-using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Tests.Support;
 using LabTelemetry.Worker.Startup;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,9 +43,6 @@ internal sealed class InProcessWorker : IAsyncDisposable
         await worker._host.StartAsync();
         return worker;
     }
-
-    /// <summary>Gets how many readings this run wrote to the outbox.</summary>
-    public long Produced => _host.Services.GetServices<IHostedService>().OfType<PublishLoop>().Single().Queued;
 
     /// <summary>Gets the outbox, to see what still waits.</summary>
     public DiskOutbox Outbox => _host.Services.GetRequiredService<DiskOutbox>();

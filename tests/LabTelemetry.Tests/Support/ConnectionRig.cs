@@ -2,7 +2,7 @@ using LabTelemetry.Core.Health;
 using LabTelemetry.Core.Mqtt;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
-using Polly.Registry;
+using LabTelemetry.Core.Resilience;
 
 namespace LabTelemetry.Tests.Support;
 
@@ -15,21 +15,16 @@ internal sealed class ConnectionRig : IAsyncDisposable
     public ConnectionRig(MqttOptions? options = null)
     {
         Options = options ?? new MqttOptions { HealthCheckInterval = TimeSpan.FromSeconds(5), MaxReconnectDelay = TimeSpan.FromSeconds(30) };
+        Backoff = new(TimeSpan.FromSeconds(1), Options.MaxReconnectDelay, ConnectionSupervisor.StableConnection, () => 0.5);
         Connection = new MqttConnection(Broker, Microsoft.Extensions.Options.Options.Create(Options), Microsoft.Extensions.Options.Options.Create(new AvailabilityOptions()), TestDevice.Pi, Time, ConnectionLog);
-        var pipelines = new ResiliencePipelineRegistry<string>();
-        pipelines.TryAddBuilder(ReconnectPipeline.Name, (builder, _) =>
-        {
-            builder.TimeProvider = Time;
-            builder.AddReconnectRetry(Options.MaxReconnectDelay, args =>
-            {
-                Interlocked.Increment(ref _retries);
-                return default;
-            });
-        });
-        Supervisor = new ConnectionSupervisor(Connection, pipelines, Microsoft.Extensions.Options.Options.Create(Options), new Liveness(Time), Time, SupervisorLog);
+        Supervisor = new ConnectionSupervisor(Connection, Backoff, Microsoft.Extensions.Options.Options.Create(Options), new Liveness(Time), Time, SupervisorLog);
     }
 
-    private int _retries;
+    /// <summary>Gets the reconnect pace: the production one, with its jitter fixed at the middle so delays are exact (1, 2, 4 … s).</summary>
+    public Backoff Backoff { get; }
+
+    /// <summary>Gets how many connect attempts failed, as the supervisor's log says (one warning each).</summary>
+    public int Retries => SupervisorLog.Collector.GetSnapshot().Count(r => r.Message.StartsWith("Connecting to ", StringComparison.Ordinal) && r.Message.Contains(" failed (attempt ", StringComparison.Ordinal));
 
     public MqttOptions Options { get; }
 
@@ -44,8 +39,6 @@ internal sealed class ConnectionRig : IAsyncDisposable
     public MqttConnection Connection { get; }
 
     public ConnectionSupervisor Supervisor { get; }
-
-    public int Retries => Volatile.Read(ref _retries);
 
     /// <summary>Starts the supervisor and waits for its first connect.</summary>
     public async Task StartConnectedAsync()

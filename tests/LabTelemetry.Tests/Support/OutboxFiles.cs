@@ -35,3 +35,26 @@ internal static class OutboxFiles
         return records;
     }
 }
+
+/// <summary>What an open outbox holds, asked as its sender asks: oldest first, one after another.</summary>
+internal static class OutboxContents
+{
+    /// <summary>The sequence numbers of the readings that wait, oldest first.</summary>
+    public static long[] Waiting(this DiskOutbox outbox)
+    {
+        var waiting = new List<long>();
+        for (var next = outbox.PeekAfter(0); next is not null; next = outbox.PeekAfter(next.Sequence))
+        {
+            waiting.Add(next.Sequence);
+        }
+
+        return [.. waiting];
+    }
+
+    /// <summary>The number the outbox gives the next reading: appends one (so only at the end of a test) and reads its number.</summary>
+    public static long NumberOfTheNextReading(this DiskOutbox outbox)
+    {
+        outbox.Enqueue("DATA/next", [], 1, DateTimeOffset.UnixEpoch);
+        return outbox.Waiting()[^1];
+    }
+}

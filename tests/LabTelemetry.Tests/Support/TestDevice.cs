@@ -1,6 +1,4 @@
 using LabTelemetry.Core.Device;
-using LabTelemetry.Core.Mqtt;
-using LabTelemetry.Core.Telemetry;
 
 namespace LabTelemetry.Tests.Support;
 
@@ -9,5 +7,5 @@ internal static class TestDevice
 {
     public static readonly NetworkInterfaceInfo Wlan0 = new("wlan0", true, false, [0xB8, 0x27, 0xEB, 0x12, 0x34, 0x56]);
 
-    public static readonly DeviceIdentity Pi = DeviceIdentity.Resolve(new DeviceOptions(), new MqttOptions(), new TelemetryOptions(), new AvailabilityOptions(), [Wlan0]);
+    public static readonly DeviceIdentity Pi = DeviceIdentity.Resolve(new DeviceOptions(), null, "DATA/{mac}", "STATUS/{mac}", [Wlan0]);
 }

@@ -1,7 +1,5 @@
 using LabTelemetry.Core.Configuration;
 using LabTelemetry.Core.Device;
-using LabTelemetry.Core.Mqtt;
-using LabTelemetry.Core.Telemetry;
 
 namespace LabTelemetry.Tests.Core.Device;
 
@@ -11,8 +9,8 @@ public class DeviceIdentityTests
     private static readonly NetworkInterfaceInfo Ethernet = new("eth0", true, false, [0xB8, 0x27, 0xEB, 0, 0, 1]);
     private static readonly NetworkInterfaceInfo Wifi = new("wlan0", false, false, [0xB8, 0x27, 0xEB, 0, 0, 2]);
 
-    private static DeviceIdentity Resolve(IReadOnlyList<NetworkInterfaceInfo> interfaces, DeviceOptions? device = null, MqttOptions? mqtt = null, TelemetryOptions? telemetry = null, AvailabilityOptions? availability = null) =>
-        DeviceIdentity.Resolve(device ?? new(), mqtt ?? new(), telemetry ?? new(), availability ?? new(), interfaces);
+    private static DeviceIdentity Resolve(IReadOnlyList<NetworkInterfaceInfo> interfaces, DeviceOptions? device = null, string? clientId = null, string dataTopic = "DATA/{mac}", string? statusTopic = "STATUS/{mac}") =>
+        DeviceIdentity.Resolve(device ?? new(), clientId, dataTopic, statusTopic, interfaces);
 
     [Fact]
     public void Resolve_ConfiguredInterfaceExists_UsesItEvenWhenDown_AndNamesEverythingAfterItsMac()
@@ -49,9 +47,9 @@ public class DeviceIdentityTests
     {
         var identity = Resolve(
             [Ethernet],
-            mqtt: new MqttOptions { ClientId = "my-pi" },
-            telemetry: new TelemetryOptions { Topic = "lab/{mac}/t" },
-            availability: new AvailabilityOptions { Topic = string.Empty });
+            clientId: "my-pi",
+            dataTopic: "lab/{mac}/t",
+            statusTopic: null);
 
         Assert.Equal("my-pi", identity.ClientId);
         Assert.Equal("lab/b8:27:eb:00:00:01/t", identity.DataTopic);

@@ -105,7 +105,7 @@ public sealed class ConnectionSupervisorTests : IAsyncDisposable
     [Fact]
     public async Task EveryConnect_Subscribes_EvenWhenTheBrokerKeptTheSession()
     {
-        _rig.Connection.Subscribe("RESULT/#");
+        _rig.Connection.Subscriptions.Add("RESULT/#", int.MaxValue);
         _rig.Broker.ConnectAnswer = _ => new(MqttClientConnectResultCode.Success, SessionPresent: true);
         await _rig.StartConnectedAsync();
         await StayConnectedAsync();
@@ -119,7 +119,7 @@ public sealed class ConnectionSupervisorTests : IAsyncDisposable
     [Fact]
     public async Task RefusedSubscription_IsAWarningOnce_RetriedAtTheHealthCheckPace_UntilGranted()
     {
-        _rig.Connection.Subscribe("RESULT/#");
+        _rig.Connection.Subscriptions.Add("RESULT/#", int.MaxValue);
         bool allowed = false;
         _rig.Broker.SubscribeAnswer = _ => new(Volatile.Read(ref allowed) ? MqttClientSubscribeResultCode.GrantedQoS1 : MqttClientSubscribeResultCode.NotAuthorized);
         await _rig.StartConnectedAsync();
@@ -133,7 +133,7 @@ public sealed class ConnectionSupervisorTests : IAsyncDisposable
 
         Volatile.Write(ref allowed, true);
         await _rig.AdvanceAsync(Interval);
-        Assert.True(await Eventually.TrueAsync(() => !_rig.Connection.HasMissingSubscriptions));
+        Assert.True(await Eventually.TrueAsync(() => !_rig.Connection.Subscriptions.HasMissing));
         await _rig.AdvanceAsync(Interval);
         await Task.Delay(200);
 
@@ -194,19 +194,10 @@ public sealed class ConnectionSupervisorTests : IAsyncDisposable
         Assert.True(await Eventually.TrueAsync(() => _rig.Broker.Connects == 2), "a drop after 15 s of connection waits for no backoff");
     }
 
-    [Theory]
-    [InlineData(1, 1)]
-    [InlineData(2, 2)]
-    [InlineData(5, 16)]
-    [InlineData(6, 30)]
-    [InlineData(60, 30)]
-    public void ShortLivedDelay_DoublesUpToTheCap(int shortLived, int seconds) =>
-        Assert.Equal(TimeSpan.FromSeconds(seconds), ConnectionSupervisor.ShortLivedDelay(shortLived, TimeSpan.FromSeconds(30)));
-
     [Fact]
     public async Task ADropReportedLate_AfterTheReconnect_DoesNotUndoTheNewLink_NorStartAStorm()
     {
-        _rig.Connection.Subscribe("RESULT/#");
+        _rig.Connection.Subscriptions.Add("RESULT/#", int.MaxValue);
         await _rig.StartConnectedAsync();
         await StayConnectedAsync();
 

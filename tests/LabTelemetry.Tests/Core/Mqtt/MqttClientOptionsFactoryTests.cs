@@ -13,7 +13,7 @@ public class MqttClientOptionsFactoryTests
     [Fact]
     public void Create_Defaults_AreMqtt311WithAPersistentSession()
     {
-        var options = MqttClientOptionsFactory.Create(new MqttOptions(), Pi);
+        var options = MqttClientOptionsFactory.Create(new MqttOptions(), Pi.ClientId);
 
         Assert.Equal(MqttProtocolVersion.V311, options.ProtocolVersion);
         Assert.False(options.CleanSession);
@@ -24,7 +24,7 @@ public class MqttClientOptionsFactoryTests
     [Fact]
     public void Create_Mqtt5_KeepsTheSessionWithAnExpiryAboveZero()
     {
-        var options = MqttClientOptionsFactory.Create(new MqttOptions { ProtocolVersion = "5", SessionExpiry = TimeSpan.FromHours(2) }, Pi);
+        var options = MqttClientOptionsFactory.Create(new MqttOptions { ProtocolVersion = "5", SessionExpiry = TimeSpan.FromHours(2) }, Pi.ClientId);
 
         Assert.Equal(MqttProtocolVersion.V500, options.ProtocolVersion);
         Assert.False(options.CleanSession);
@@ -34,7 +34,7 @@ public class MqttClientOptionsFactoryTests
     [Fact]
     public void Create_Credentials_ArePassedOn()
     {
-        var options = MqttClientOptionsFactory.Create(new MqttOptions { Username = "student", Password = "secret" }, Pi);
+        var options = MqttClientOptionsFactory.Create(new MqttOptions { Username = "student", Password = "secret" }, Pi.ClientId);
 
         Assert.Equal("student", options.Credentials.GetUserName(options));
     }
@@ -47,7 +47,7 @@ public class MqttClientOptionsFactoryTests
         {
             File.WriteAllText(path, "not a certificate");
 
-            var ex = Assert.Throws<ConfigurationException>(() => MqttClientOptionsFactory.Create(new MqttOptions { UseTls = true, CaFile = path }, Pi));
+            var ex = Assert.Throws<ConfigurationException>(() => MqttClientOptionsFactory.Create(new MqttOptions { UseTls = true, CaFile = path }, Pi.ClientId));
 
             Assert.Contains("Mqtt:CaFile", ex.Message, StringComparison.Ordinal);
         }

@@ -1,18 +1,20 @@
 using LabTelemetry.Core.Mqtt;
+using LabTelemetry.Core.Resilience;
 using Microsoft.Extensions.Time.Testing;
 using Polly;
 
 namespace LabTelemetry.Tests.Core.Mqtt;
 
+/// <summary>The pipeline's shape: Polly retries forever, each delay the connection's backoff gives, cancellation ends it.</summary>
 public class ReconnectPipelineTests
 {
-    private static readonly TimeSpan Cap = TimeSpan.FromSeconds(30);
     private readonly FakeTimeProvider _time = new();
+    private readonly Backoff _backoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), random: () => 0.5);
     private readonly List<TimeSpan> _delays = [];
 
     private ResiliencePipeline Pipeline() =>
         new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddReconnectRetry(Cap, args =>
+            .AddReconnectRetry(_backoff, args =>
             {
                 _delays.Add(args.RetryDelay);
                 return default;
@@ -35,27 +37,24 @@ public class ReconnectPipelineTests
     }
 
     [Fact]
-    public async Task Backoff_GrowsExponentially_AndIsCappedAt30Seconds()
+    public async Task EachRetry_WaitsTheBackoffsNextDelay()
     {
-        int attempts = await ConnectFailingAsync(Pipeline(), failures: 12);
+        int attempts = await ConnectFailingAsync(Pipeline(), failures: 8);
 
-        Assert.Equal(13, attempts);
-        Assert.Equal(12, _delays.Count);
-        Assert.All(_delays, d => Assert.InRange(d, TimeSpan.Zero, Cap));
-        Assert.True(_delays[0] < TimeSpan.FromSeconds(5), $"first delay {_delays[0]}");
-        Assert.True(_delays.Skip(8).Average(d => d.TotalSeconds) > 10, string.Join(", ", _delays));
+        Assert.Equal(9, attempts);
+        Assert.Equal([1, 2, 4, 8, 16, 30, 30, 30], _delays.Select(d => d.TotalSeconds));
     }
 
     [Fact]
-    public async Task Backoff_StartsAgainAfterASuccess()
+    public async Task ANewExecution_GoesOnFromTheBackoffsCount_UntilASuccessHeld()
     {
         var pipeline = Pipeline();
-        await ConnectFailingAsync(pipeline, failures: 10);
-        _delays.Clear();
-
+        await ConnectFailingAsync(pipeline, failures: 3);
+        await ConnectFailingAsync(pipeline, failures: 1);
+        _backoff.Reset();
         await ConnectFailingAsync(pipeline, failures: 1);
 
-        Assert.True(_delays.Single() < TimeSpan.FromSeconds(5), $"delay after a success {_delays.Single()}");
+        Assert.Equal([1, 2, 4, 8, 1], _delays.Select(d => d.TotalSeconds));
     }
 
     [Fact]

@@ -186,7 +186,7 @@ public sealed class DiskOutboxTests : IDisposable
 
             var after = Open();
             Assert.Equal([1L, 2L], after.Waiting());
-            Assert.Equal(3, after.NextSequence);
+            Assert.Equal(3, after.NumberOfTheNextReading());
             after.Dispose();
             _opened.Remove(after);
         }
@@ -210,7 +210,7 @@ public sealed class DiskOutboxTests : IDisposable
         Add(after, 4);
 
         Assert.Equal(["reading 1", "reading 3", "reading 4"], await DrainAsync(after));
-        Assert.Equal(5, after.NextSequence);
+        Assert.Equal(5, after.NumberOfTheNextReading());
     }
 
     [Fact]
@@ -232,7 +232,7 @@ public sealed class DiskOutboxTests : IDisposable
         var after = Open();
 
         Assert.Equal([1L, 3L], after.Waiting());
-        Assert.Equal(4, after.NextSequence);
+        Assert.Equal(4, after.NumberOfTheNextReading());
     }
 
     [Fact]
@@ -256,18 +256,18 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     [Fact]
-    public void ThingsNamedLikeOurs_ADirectoryAndANonRecordMsg_AreLeftAlone_NotACrash()
+    public void ThingsNotOurs_ADirectoryNamedLikeASegmentAndAnotherFile_AreLeftAlone_NotACrash()
     {
         Directory.CreateDirectory(Path.Combine(_directory.Path, "outbox-0000000000000000001.log"));
-        File.WriteAllText(Path.Combine(_directory.Path, "0000000000000000007.msg"), "not a record");
+        File.WriteAllText(Path.Combine(_directory.Path, "notes.txt"), "not ours");
 
         var outbox = Open();
 
         Assert.Equal(0, outbox.Count);
-        Assert.True(File.Exists(Path.Combine(_directory.Path, "0000000000000000007.msg")));
+        Assert.True(File.Exists(Path.Combine(_directory.Path, "notes.txt")));
         var warning = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
         Assert.Contains("outbox-0000000000000000001.log", warning.Message, StringComparison.Ordinal);
-        Assert.Contains("0000000000000000007.msg", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("notes.txt", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -279,7 +279,6 @@ public sealed class DiskOutboxTests : IDisposable
             Add(outbox, i);
         }
 
-        Assert.Equal(2, outbox.Dropped);
         Assert.Equal(["reading 3", "reading 4", "reading 5"], await DrainAsync(outbox));
         var warning = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
         Assert.Contains("Outbox:MaxMessages", warning.Message, StringComparison.Ordinal);
@@ -295,7 +294,6 @@ public sealed class DiskOutboxTests : IDisposable
         }
 
         Assert.InRange(outbox.Count, 5, 7);
-        Assert.Equal(10 - outbox.Count, outbox.Dropped);
         Assert.Equal(11 - outbox.Count, (await outbox.PeekAsync(CancellationToken.None)).Sequence);
     }
 
@@ -332,36 +330,6 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     [Fact]
-    public async Task ReadingsOfTheFormerOneFilePerReadingOutbox_AreMovedIntoTheLogInOrder()
-    {
-        // What an earlier version left: "LTO1" records, one file each, named by their number.
-        static byte[] Legacy(string payload)
-        {
-            byte[] topic = Encoding.UTF8.GetBytes("DATA/x"), body = Encoding.UTF8.GetBytes(payload);
-            byte[] record = new byte[19 + topic.Length + body.Length + 4];
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(record, 0x4C54_4F31);
-            record[4] = 1;
-            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(record.AsSpan(5), At.ToUnixTimeMilliseconds());
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(record.AsSpan(13), (ushort)topic.Length);
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(record.AsSpan(15), body.Length);
-            topic.CopyTo(record, 19);
-            body.CopyTo(record, 19 + topic.Length);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(record.AsSpan(record.Length - 4), System.IO.Hashing.Crc32.HashToUInt32(record.AsSpan(0, record.Length - 4)));
-            return record;
-        }
-
-        File.WriteAllBytes(Path.Combine(_directory.Path, "0000000000000000002.msg"), Legacy("old 2"));
-        File.WriteAllBytes(Path.Combine(_directory.Path, "0000000000000000001.msg"), Legacy("old 1"));
-        File.WriteAllBytes(Path.Combine(_directory.Path, "12.msg"), Legacy("old 12"));
-
-        var outbox = Open();
-        Add(outbox, 3);
-
-        Assert.Equal(["old 1", "old 2", "old 12", "reading 3"], await DrainAsync(outbox));
-        Assert.Empty(Directory.GetFiles(_directory.Path, "*.msg"));
-    }
-
-    [Fact]
     public async Task SetAside_CopiesTheReadingIntoRejected_AndTheNextComesUp()
     {
         var outbox = Open();
@@ -370,7 +338,7 @@ public sealed class DiskOutboxTests : IDisposable
 
         string? kept = outbox.SetAside((await outbox.PeekAsync(CancellationToken.None)).Sequence);
 
-        Assert.Equal(Path.Combine(_directory.Path, DiskOutbox.RejectedFile), kept);
+        Assert.Equal(Path.Combine(_directory.Path, "rejected", "readings.log"), kept);
         Assert.Equal(RecordFrame.Record, OutboxRecord.Read(File.ReadAllBytes(kept!), out var rejected, out _, out _));
         Assert.Equal("reading 1", Encoding.UTF8.GetString(rejected!.Payload));
         Assert.Equal(["reading 2"], await DrainAsync(outbox));

@@ -2,7 +2,6 @@ using System.Text;
 using System.Threading.Channels;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Results;
-using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Tests.Support;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -25,7 +24,7 @@ public sealed class ResultSubscriberTests : IAsyncDisposable
     private ResultSubscriber Subscriber(LogLevel othersLevel = LogLevel.Information, int perSecond = 20) => new(
         _connection,
         Options.Create(new ResultsOptions { OthersLevel = othersLevel, MaxLoggedChars = 100, MaxLoggedPerSecond = perSecond }),
-        Options.Create(new TelemetryOptions { Group = "БАГ-18-01", Students = ["Иванов И.И"] }),
+        "БАГ-18-01",
         _time,
         _logger);
 

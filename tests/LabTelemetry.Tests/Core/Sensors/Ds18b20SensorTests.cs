@@ -1,7 +1,6 @@
 using Iot.Device.OneWire;
 using LabTelemetry.Core.Health;
 using LabTelemetry.Core.Sensors;
-using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Tests.Support;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -37,7 +36,7 @@ public sealed class Ds18b20SensorTests
         _sensor,
         new LatestReading(),
         Options.Create(new SensorOptions { ReadTimeout = ReadTimeout }),
-        Options.Create(new TelemetryOptions { Interval = Interval }),
+        Interval,
         new Liveness(_time),
         _time,
         _logger);

@@ -1,41 +1,15 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using MQTTnet;
-using MQTTnet.Exceptions;
 
 namespace LabTelemetry.Core.Mqtt;
 
 /// <summary>
-/// Why a connect failed, told apart and said in words a person can act on, blaming only what is known:
-/// no TCP, no answer to CONNECT in time, the connection closed before any CONNACK, or a CONNACK that refuses.
+/// Why a connect failed, said in words a person can act on, blaming only what is known: no TCP, no answer to CONNECT
+/// in time, the connection closed before any CONNACK, or a CONNACK that refuses (see <see cref="ConnectAttempt"/>).
 /// </summary>
-public static class ConnectProblem
+public static class ConnectFailure
 {
-    /// <summary>
-    /// Sends CONNECT and waits for the CONNACK at most <paramref name="timeout"/>. MQTTnet reports a CONNECT that
-    /// timed out and one the server closed alike ("Connection closed"), so the deadline tells which it was.
-    /// </summary>
-    public static async Task<ConnectAnswer> ConnectAsync(IBrokerClient client, MqttClientOptions options, string broker, TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
-    {
-        using var expiry = new CancellationTokenSource(timeout, timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
-        ConnectAnswer answer;
-        try
-        {
-            answer = await client.ConnectAsync(options, linked.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && expiry.IsCancellationRequested)
-        {
-            throw new TimeoutException($"{broker} accepted the TCP connection but sent no CONNACK within {timeout.TotalSeconds:0.##} s (Mqtt:OperationTimeout)", ex);
-        }
-        catch (MqttCommunicationException ex) when (ex.InnerException is not (SocketException or AuthenticationException) && ex is not MqttCommunicationTimedOutException)
-        {
-            throw new ConnectClosedException(broker, ex);
-        }
-
-        return answer.Code == MqttClientConnectResultCode.Success ? answer : throw new ConnectRefusedException(answer.Code, answer.ReasonString);
-    }
-
     /// <summary>One line: what happened, and in parentheses what to check.</summary>
     public static string Describe(Exception exception)
     {
@@ -84,14 +58,3 @@ public static class ConnectProblem
         return found;
     }
 }
-
-/// <summary>The broker answered the CONNECT with a refusal (bad credentials, not authorised, banned client id…).</summary>
-public sealed class ConnectRefusedException(MqttClientConnectResultCode code, string? reason)
-    : Exception($"the broker refused the connection: {code}{(string.IsNullOrEmpty(reason) ? string.Empty : $" ({reason})")}")
-{
-    public MqttClientConnectResultCode Code { get; } = code;
-}
-
-/// <summary>The server closed the connection after our CONNECT without sending a CONNACK.</summary>
-public sealed class ConnectClosedException(string broker, Exception inner)
-    : Exception($"{broker} closed the connection without answering the MQTT CONNECT", inner);

@@ -1,39 +1,40 @@
 using LabTelemetry.Core.Mqtt;
-using Microsoft.Extensions.Options;
+using LabTelemetry.Core.Outbox;
+using LabTelemetry.Core.Resilience;
 
-namespace LabTelemetry.Core.Outbox;
+namespace LabTelemetry.Core.Delivery;
 
 /// <summary>
 /// Sends the outbox to the broker in order, removing each reading only once the broker has acknowledged it.
 /// Up to <see cref="Window"/> publishes are in flight at once, so a backlog drains at the rate the link carries,
 /// not one round trip per reading; MQTTnet sends them in the order they were started.
 /// </summary>
+/// <param name="refusals">The pace of retrying a publish the broker refused; started again by the next it takes.</param>
+/// <param name="timeout">How long one publish may wait for its acknowledgement (<c>Mqtt:OperationTimeout</c>).</param>
 internal sealed partial class OutboxSender(
     DiskOutbox outbox,
     MqttConnection connection,
-    IOptions<MqttOptions> mqttOptions,
+    Backoff refusals,
+    TimeSpan timeout,
     TimeProvider timeProvider,
     ILogger<OutboxSender> logger) : BackgroundService
 {
     // Like paho's default of 20 in-flight messages: enough to hide the round trip on a LAN.
     public const int Window = 16;
 
-    // After a failed publish, give the supervisor a moment to check the link before trying the same reading again.
+    // After a publish that went unanswered, give the supervisor a moment to check the link before trying it again.
     private static readonly TimeSpan RetryPause = TimeSpan.FromSeconds(1);
 
-    // A link that dies this soon after a reading was sent may have died of it.
-    private static readonly TimeSpan DiedOfIt = TimeSpan.FromSeconds(1);
-
-    private readonly Queue<(OutboxMessage Message, Task<PublishOutcome> Outcome, long Sent)> _inFlight = new();
-
-    // A reading at the head of this many connections that each died under it is taken for the cause.
+    // A 3.1.1 broker closes the connection on a packet above its max_packet_size, without a word: a link that dies
+    // this soon after a reading was sent may have died of it, and a reading that has done so at the head of this many
+    // connections in a row is taken for the cause. (A twin taking our session over drops us at moments of its own.)
+    private static readonly TimeSpan SuspectWithin = TimeSpan.FromSeconds(1);
     private const int DropsBeforeSettingAside = 3;
 
-    private readonly TimeSpan _timeout = mqttOptions.Value.OperationTimeout;
-    private int _failures;
-    private int _refusals;
-    private long _droppedHead;
-    private int _droppedWithHead;
+    private readonly Queue<(OutboxMessage Message, Task<PublishOutcome> Outcome, long Sent)> _inFlight = new();
+    private int _unanswered;
+    private long _suspect;
+    private int _dropsUnderSuspect;
     private long _drainStart;
     private int _drained;
 
@@ -56,7 +57,7 @@ internal sealed partial class OutboxSender(
         }
 
         // While the broker refuses or does not answer, one reading probes; the window opens again once it is taken.
-        int window = _failures + _refusals > 0 ? 1 : Window;
+        int window = _unanswered + refusals.Failures > 0 ? 1 : Window;
         while (_inFlight.Count < window && outbox.PeekAfter(_inFlight.Last().Message.Sequence) is { } next)
         {
             Start(next, cancellationToken);
@@ -68,12 +69,13 @@ internal sealed partial class OutboxSender(
         {
             case PublishVerdict.Delivered:
                 outbox.Acknowledge(message.Sequence);
-                if (_refusals > 0)
+                if (refusals.Failures > 0)
                 {
-                    Log.AcceptedAgain(logger, message.Topic, _refusals);
+                    Log.AcceptedAgain(logger, message.Topic, refusals.Failures);
                 }
 
-                _failures = _refusals = _droppedWithHead = 0;
+                refusals.Reset();
+                _unanswered = _dropsUnderSuspect = 0;
                 Report(message);
                 return true;
             case PublishVerdict.Rejected:
@@ -81,30 +83,27 @@ internal sealed partial class OutboxSender(
                 return false;
             case PublishVerdict.Refused:
                 await SettleInFlightAsync().ConfigureAwait(false);
-                if (_refusals++ == 0)
+                if (refusals.Failures == 0)
                 {
                     Log.Refused(logger, outcome.Problem!, outbox.Count);
                 }
 
                 // The link is fine and pinging would not help: wait as a reconnect would, then try the same reading.
-                await Task.Delay(RefusedPause(_refusals), timeProvider, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(refusals.NextDelay(), timeProvider, cancellationToken).ConfigureAwait(false);
                 return false;
             default:
                 await SettleInFlightAsync().ConfigureAwait(false);
-                if (_failures++ == 0)
+                if (_unanswered++ == 0)
                 {
                     Log.Waiting(logger, outbox.Count, outcome.Problem ?? "unknown");
                 }
 
-                // A 3.1.1 broker closes the connection on a packet above its max_packet_size, without a word: the
-                // same reading at the head of three connections in a row that each died within a second of it being
-                // sent is set aside. (A twin taking our session over drops us at moments of its own.)
-                bool diedOfIt = outcome.LinkDropped && timeProvider.GetElapsedTime(sent) < DiedOfIt;
-                _droppedWithHead = diedOfIt ? (_droppedHead == message.Sequence ? _droppedWithHead + 1 : 1) : 0;
-                _droppedHead = message.Sequence;
-                if (_droppedWithHead >= DropsBeforeSettingAside)
+                bool suspect = outcome.LinkDropped && timeProvider.GetElapsedTime(sent) < SuspectWithin;
+                _dropsUnderSuspect = suspect ? (_suspect == message.Sequence ? _dropsUnderSuspect + 1 : 1) : 0;
+                _suspect = message.Sequence;
+                if (_dropsUnderSuspect >= DropsBeforeSettingAside)
                 {
-                    SetAside(message, $"{connection.Broker} closed the connection each of the {_droppedWithHead} times this reading was sent (larger than its max_packet_size?)");
+                    SetAside(message, $"{connection.Broker} closed the connection each of the {_dropsUnderSuspect} times this reading was sent (larger than its max_packet_size?)");
                     return false;
                 }
 
@@ -113,10 +112,6 @@ internal sealed partial class OutboxSender(
                 return false;
         }
     }
-
-    /// <summary>The pause after the <paramref name="refusals"/>-th refusal in a row: 1, 2, 4 … s, capped like reconnects.</summary>
-    internal TimeSpan RefusedPause(int refusals) =>
-        TimeSpan.FromTicks(Math.Min(mqttOptions.Value.MaxReconnectDelay.Ticks, RetryPause.Ticks << Math.Min(refusals - 1, 20)));
 
     // What followed a failed publish is sent again from it on, in order; the broker may see some twice (at least once).
     private async Task SettleInFlightAsync()
@@ -131,14 +126,13 @@ internal sealed partial class OutboxSender(
 
     private void SetAside(OutboxMessage message, string problem)
     {
-        _droppedWithHead = 0;
+        _dropsUnderSuspect = 0;
         string? kept = outbox.SetAside(message.Sequence);
         Log.SetAside(logger, problem, kept ?? "nowhere: it could not be copied, and is lost", outbox.SetAsideCount);
     }
 
-    // At most QoS 1: a reading an earlier version queued at QoS 2 goes as the rest do (2 is no longer offered, see TelemetryOptions).
     private void Start(OutboxMessage message, CancellationToken cancellationToken) =>
-        _inFlight.Enqueue((message, connection.PublishAsync(message.Topic, message.Payload, Math.Min(message.Qos, 1), _timeout, cancellationToken, message.TakenAt, message.Sequence), timeProvider.GetTimestamp()));
+        _inFlight.Enqueue((message, connection.Publisher.PublishAsync(message.Topic, message.Payload, message.Qos, timeout, cancellationToken, message.TakenAt, message.Sequence), timeProvider.GetTimestamp()));
 
     // Live readings are logged one by one; a backlog is summed up, so a drain of thousands does not flood the log.
     private void Report(OutboxMessage message)
@@ -146,7 +140,7 @@ internal sealed partial class OutboxSender(
         int waiting = outbox.Count;
         if (_drained == 0 && waiting == 0)
         {
-            Log.Published(logger, message.Topic, new Utf8Text(message.Payload));
+            Log.Published(logger, message.Topic, new PublishedPayload(message.Payload));
             return;
         }
 
@@ -167,7 +161,7 @@ internal sealed partial class OutboxSender(
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Published {Payload} to {Topic}")]
-        public static partial void Published(ILogger logger, string topic, Utf8Text payload);
+        public static partial void Published(ILogger logger, string topic, PublishedPayload payload);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Readings wait in the outbox ({Waiting} so far): {Problem}")]
         public static partial void Waiting(ILogger logger, int waiting, string problem);

@@ -8,9 +8,9 @@ namespace LabTelemetry.Core.Results;
 /// (newlines, ANSI escapes) are written as <c>\n</c> or <c>\u001b</c> so no payload can forge a log line,
 /// and long payloads are cut.
 /// </summary>
-public static class ResultText
+public static class SafeLogLine
 {
-    public static string ToLogLine(ReadOnlySpan<byte> payload, int maxChars)
+    public static string From(ReadOnlySpan<byte> payload, int maxChars)
     {
         // Decode no more than could be shown: 4 bytes per character at most in UTF-8.
         int decodeBytes = Math.Min(payload.Length, maxChars * 4);

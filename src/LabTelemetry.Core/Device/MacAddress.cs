@@ -4,7 +4,7 @@ using System.Text;
 namespace LabTelemetry.Core.Device;
 
 /// <summary>Writes a hardware address in one of the <see cref="MacFormat"/> styles.</summary>
-public static class MacAddressText
+public static class MacAddress
 {
     public static string Format(ReadOnlySpan<byte> address, MacFormat format)
     {

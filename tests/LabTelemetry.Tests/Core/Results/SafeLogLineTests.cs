@@ -3,18 +3,18 @@ using LabTelemetry.Core.Results;
 
 namespace LabTelemetry.Tests.Core.Results;
 
-public class ResultTextTests
+public class SafeLogLineTests
 {
     [Fact]
     public void ToLogLine_PlainUtf8_IsKept()
     {
-        Assert.Equal("БАГ-18-01: зачтено", ResultText.ToLogLine(Encoding.UTF8.GetBytes("БАГ-18-01: зачтено"), 100));
+        Assert.Equal("БАГ-18-01: зачтено", SafeLogLine.From(Encoding.UTF8.GetBytes("БАГ-18-01: зачтено"), 100));
     }
 
     [Fact]
     public void ToLogLine_NewlinesAndAnsiEscapes_CannotForgeALogLine()
     {
-        string line = ResultText.ToLogLine(Encoding.UTF8.GetBytes("ok\n[12:00:00 ERR] fake\r\u001b[31mred\u0000"), 100);
+        string line = SafeLogLine.From(Encoding.UTF8.GetBytes("ok\n[12:00:00 ERR] fake\r\u001b[31mred\u0000"), 100);
 
         Assert.Equal("ok\\n[12:00:00 ERR] fake\\r\\u001b[31mred\\u0000", line);
         Assert.DoesNotContain(line, char.IsControl);
@@ -23,7 +23,7 @@ public class ResultTextTests
     [Fact]
     public void ToLogLine_InvalidUtf8_BecomesReplacementCharacters()
     {
-        string line = ResultText.ToLogLine([0x41, 0xFF, 0xFE, 0x42], 100);
+        string line = SafeLogLine.From([0x41, 0xFF, 0xFE, 0x42], 100);
 
         Assert.Equal("A\uFFFD\uFFFDB", line);
     }
@@ -31,7 +31,7 @@ public class ResultTextTests
     [Fact]
     public void ToLogLine_LongPayload_IsCutAndSaysItsSize()
     {
-        string line = ResultText.ToLogLine(new byte[1024 * 1024].Select(_ => (byte)'x').ToArray(), 50);
+        string line = SafeLogLine.From(new byte[1024 * 1024].Select(_ => (byte)'x').ToArray(), 50);
 
         Assert.StartsWith(new string('x', 50) + "…", line, StringComparison.Ordinal);
         Assert.Contains("1048576 bytes", line, StringComparison.Ordinal);
@@ -41,6 +41,6 @@ public class ResultTextTests
     [Fact]
     public void ToLogLine_Empty_IsEmpty()
     {
-        Assert.Equal(string.Empty, ResultText.ToLogLine([], 50));
+        Assert.Equal(string.Empty, SafeLogLine.From([], 50));
     }
 }

@@ -8,7 +8,7 @@ namespace LabTelemetry.Core.Outbox;
 /// append into preallocated space then costs the data block alone), and <c>fsync</c> of a directory, which makes a
 /// file's creation, rename or removal survive a power cut.
 /// </summary>
-internal static partial class Storage
+internal static partial class FileSync
 {
     // O_RDONLY, which opens a directory too. Not O_DIRECTORY: its value differs between x86-64 and arm64 (where
     // x86-64's value means O_DIRECT, which a directory refuses).
@@ -43,7 +43,7 @@ internal static partial class Storage
         }
     }
 
-#pragma warning disable SA1300, IDE1006 // the C library's names
+#pragma warning disable IDE1006 // the C library's names
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fdatasync(SafeFileHandle fd);
 
@@ -55,5 +55,5 @@ internal static partial class Storage
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int close(int fd);
-#pragma warning restore SA1300, IDE1006
+#pragma warning restore IDE1006
 }

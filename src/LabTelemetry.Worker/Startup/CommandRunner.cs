@@ -4,7 +4,7 @@ using Serilog;
 namespace LabTelemetry.Worker.Startup;
 
 /// <summary>Runs a command and turns what stops it into an exit code and a line a person can act on, not a stack trace.</summary>
-internal static class Guarded
+internal static class CommandRunner
 {
     // journald reads a leading <3> as priority err, so `journalctl -p err` shows why the service would not start.
     private static string ErrorPrefix => JournalPriorityEnricher.UnderJournald ? "<3>" : string.Empty;

@@ -1,13 +1,15 @@
 using System.Text;
+using LabTelemetry.Core.Delivery;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Outbox;
+using LabTelemetry.Core.Resilience;
 using LabTelemetry.Tests.Support;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 
-namespace LabTelemetry.Tests.Core.Outbox;
+namespace LabTelemetry.Tests.Core.Delivery;
 
 /// <summary>The sender drains the outbox through the connection's seam: in order, removing only what the broker took.</summary>
 public sealed class OutboxSenderTests : IAsyncDisposable
@@ -22,7 +24,7 @@ public sealed class OutboxSenderTests : IAsyncDisposable
     public OutboxSenderTests()
     {
         _outbox = new DiskOutbox(Options.Create(new OutboxOptions { Directory = _directory.Path, Durable = false }), new FakeLogger<DiskOutbox>());
-        _sender = new OutboxSender(_outbox, _rig.Connection, Options.Create(_rig.Options), _rig.Time, _log);
+        _sender = new OutboxSender(_outbox, _rig.Connection, new Backoff(TimeSpan.FromSeconds(1), _rig.Options.MaxReconnectDelay, random: () => 0.5), _rig.Options.OperationTimeout, _rig.Time, _log);
     }
 
     public async ValueTask DisposeAsync()

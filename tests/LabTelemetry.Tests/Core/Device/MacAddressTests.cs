@@ -2,7 +2,7 @@ using LabTelemetry.Core.Device;
 
 namespace LabTelemetry.Tests.Core.Device;
 
-public class MacAddressTextTests
+public class MacAddressTests
 {
     private static readonly byte[] PiMac = [0xB8, 0x27, 0xEB, 0x12, 0x34, 0x56];
 
@@ -13,12 +13,12 @@ public class MacAddressTextTests
     [InlineData(MacFormat.UpperCaseNoSeparator, "B827EB123456")]
     public void Format_WritesEachStyle(MacFormat format, string expected)
     {
-        Assert.Equal(expected, MacAddressText.Format(PiMac, format));
+        Assert.Equal(expected, MacAddress.Format(PiMac, format));
     }
 
     [Fact]
     public void Format_Default_MatchesWhatSysClassNetShows()
     {
-        Assert.Equal("b8:27:eb:12:34:56", MacAddressText.Format(PiMac, new DeviceOptions().MacFormat));
+        Assert.Equal("b8:27:eb:12:34:56", MacAddress.Format(PiMac, new DeviceOptions().MacFormat));
     }
 }

@@ -10,7 +10,7 @@ namespace LabTelemetry.Core.Sensors;
 /// 72 01 4b 46 7f ff 0e 10 57 t=23125
 /// </code>
 /// </summary>
-public sealed record W1SlaveText(byte[] Scratchpad, bool CrcValid, int MilliCelsius)
+public sealed record W1SlaveContents(byte[] Scratchpad, bool CrcValid, int MilliCelsius)
 {
     private const int ScratchpadLength = 9;
 
@@ -20,7 +20,7 @@ public sealed record W1SlaveText(byte[] Scratchpad, bool CrcValid, int MilliCels
     public bool IsAllZero => Scratchpad.All(b => b == 0);
 
     /// <summary>Parses the file's text; throws <see cref="FormatException"/> on anything else.</summary>
-    public static W1SlaveText Parse(string text)
+    public static W1SlaveContents Parse(string text)
     {
         string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (lines.Length < 2)
@@ -56,6 +56,6 @@ public sealed record W1SlaveText(byte[] Scratchpad, bool CrcValid, int MilliCels
             throw new FormatException($"w1_slave's second line has no 't=<thousandths>': '{lines[1]}'.");
         }
 
-        return new W1SlaveText(scratchpad, crcValid, milliCelsius);
+        return new W1SlaveContents(scratchpad, crcValid, milliCelsius);
     }
 }

@@ -1,0 +1,97 @@
+namespace LabTelemetry.Core.Outbox;
+
+/// <summary>
+/// The log's segment files, oldest first: the last takes appends until full, then a new one is made; one all of
+/// whose readings are acknowledged is deleted. Now and then it looks whether the last is still there (someone may
+/// remove the directory): what is still in the open file is sent from it, but new readings go where a restart will
+/// find them. Not thread-safe: the outbox holds its lock around every use.
+/// </summary>
+internal sealed partial class SegmentFiles(string directory, List<LogSegment> segments, Acknowledgements acknowledgements, TimeProvider timeProvider, ILogger logger) : IDisposable
+{
+    // How often an append looks whether its segment file is still there.
+    private const int AppendsBetweenChecks = 64;
+    private static readonly TimeSpan TimeBetweenChecks = TimeSpan.FromSeconds(10);
+
+    private int _appends;
+    private long _lastCheck = timeProvider.GetTimestamp();
+
+    /// <summary>The segment the next record, of <paramref name="recordLength"/> bytes and number <paramref name="sequence"/>, goes into.</summary>
+    /// <exception cref="OutboxLostException">The directory was removed and cannot be made again.</exception>
+    public LogSegment For(int recordLength, long sequence)
+    {
+        var last = segments.Count > 0 ? segments[^1] : null;
+        if (last is not null && (++_appends % AppendsBetweenChecks == 0 || timeProvider.GetElapsedTime(_lastCheck) > TimeBetweenChecks))
+        {
+            _lastCheck = timeProvider.GetTimestamp();
+            if (!File.Exists(last.Path))
+            {
+                Log.Vanished(logger, last.Path);
+                return Remake(recordLength, sequence);
+            }
+        }
+
+        if (last is null || !last.HasRoomFor(recordLength))
+        {
+            last = LogSegment.Create(directory, sequence, recordLength);
+            segments.Add(last);
+        }
+
+        return last;
+    }
+
+    /// <summary>Deletes every segment but the one being written whose readings are all acknowledged.</summary>
+    public void DeleteSpent()
+    {
+        long acknowledged = acknowledgements.Acknowledged;
+        while (segments.Count > 1 && segments[1].FirstSequence - 1 <= acknowledged)
+        {
+            // The mark first: after a power cut it must not point before readings whose segment is gone.
+            acknowledgements.Set(acknowledged, flush: true);
+            var spent = segments[0];
+            segments.RemoveAt(0);
+            try
+            {
+                spent.Delete();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Log.DeleteFailed(logger, spent.Path, ex.Message);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var segment in segments)
+        {
+            segment.Dispose();
+        }
+    }
+
+    private LogSegment Remake(int recordLength, long sequence)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var segment = LogSegment.Create(directory, sequence, recordLength);
+            acknowledgements.Remake();
+            segments.Add(segment);
+            return segment;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A directory that cannot come back (systemd's StateDirectory removed under its bind mount): only a
+            // restart makes it anew, so the service must fail, not write into nothing.
+            throw new OutboxLostException(directory, ex);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox file {Path} was removed under us; new readings go to a new file")]
+        public static partial void Vanished(ILogger logger, string path);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete {Path}: {Problem}")]
+        public static partial void DeleteFailed(ILogger logger, string path, string problem);
+    }
+}
