@@ -4,11 +4,11 @@ using Microsoft.Extensions.Options;
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// Store-and-forward on disk as an append-only log: each reading is one append (and, with <c>Outbox:Durable</c>, one
-/// <c>fdatasync</c>) to a segment file before it is published; acknowledgements move a mark; a segment is deleted
-/// once all of it is acknowledged. No file is created, renamed or removed per reading. Survives broker outages,
-/// link drops, <c>kill -9</c> and power cuts; bounded by <c>Outbox:MaxMessages</c> and <c>Outbox:MaxBytes</c>,
-/// dropping the oldest first. Sequence numbers run on for the device's life. One producer, one consumer.
+/// Store-and-forward on disk as an append-only log, one producer and one consumer: each reading is appended to a
+/// segment file before it is published, acknowledgements move a mark, and a segment goes once all of it is
+/// acknowledged. Survives broker outages, link drops, <c>kill -9</c> and power cuts; sequence numbers run on for the
+/// device's life. Its parts: <see cref="OutboxIndex"/>, <see cref="SegmentFiles"/>, <see cref="Acknowledgements"/>,
+/// <see cref="OutboxBounds"/>, <see cref="RejectedStore"/>, <see cref="OutboxRecovery"/>.
 /// </summary>
 public sealed partial class DiskOutbox : IDisposable
 {
@@ -19,14 +19,13 @@ public sealed partial class DiskOutbox : IDisposable
     private readonly SegmentFiles _segments;
     private readonly OutboxIndex _index = new();
     private readonly RejectedStore _rejected;
+    private readonly OutboxBounds _bounds;
 
     // An auto-reset signal: "something was added" wakes a consumer waiting on an empty outbox. The consumer (the
     // sender) goes on, up to its publish, on the thread that appended, outside the lock: one thread pool hand-off a
     // reading fewer.
     private readonly Channel<bool> _added = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, AllowSynchronousContinuations = true });
     private long _nextSequence;
-    private long _dropped;
-    private long _setAside;
 
     // Readings not read back from the file: the one the sender sends now, and the one appended last (at one reading
     // a tick the sender asks for it at once).
@@ -41,6 +40,7 @@ public sealed partial class DiskOutbox : IDisposable
         Directory = OutboxDirectory.Resolve(_options.Directory);
         _acknowledgements = new Acknowledgements(Directory, time, logger);
         _rejected = new RejectedStore(Directory, _options.Durable);
+        _bounds = new OutboxBounds(_options.MaxMessages, _options.MaxBytes, logger);
         var recovered = OutboxRecovery.Run(Directory, _acknowledgements.Acknowledged, new HashSet<string>(StringComparer.Ordinal) { AckMark.FileName, RejectedStore.DirectoryName }, logger);
         _segments = new SegmentFiles(Directory, recovered.Segments, _acknowledgements, time, logger);
         recovered.Waiting.ForEach(_index.Add);
@@ -63,7 +63,7 @@ public sealed partial class DiskOutbox : IDisposable
     }
 
     /// <summary>Gets how many readings were set aside because the broker will never take them.</summary>
-    public long SetAsideCount => Interlocked.Read(ref _setAside);
+    public long SetAsideCount => _rejected.Count;
 
     /// <summary>
     /// Appends a reading to the log; it is safe once this returns (on the device, with <c>Outbox:Durable</c>). A
@@ -151,7 +151,6 @@ public sealed partial class DiskOutbox : IDisposable
         }
 
         string? kept = _rejected.Keep(record);
-        Interlocked.Increment(ref _setAside);
         Acknowledge(sequence);
         return kept;
     }
@@ -179,30 +178,23 @@ public sealed partial class DiskOutbox : IDisposable
     private void DropBeyondBounds()
     {
         int dropped = 0;
-        while (_index.Count > _options.MaxMessages || (_index.Bytes > _options.MaxBytes && _index.Count > 1))
+        for (; _bounds.Exceeded(_index); dropped++)
         {
             _acknowledgements.Set(_index.Oldest!.Value.Sequence);
             Forget();
-            dropped++;
         }
 
         if (dropped > 0)
         {
             _segments.DeleteSpent();
-            long total = _dropped += dropped;
-            if (total == dropped || total / 1000 != (total - dropped) / 1000)
-            {
-                Log.Dropped(_logger, _options.MaxMessages, _options.MaxBytes, total);
-            }
         }
+
+        _bounds.Dropped(dropped);
     }
 
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Outbox {Directory}: {Count} reading(s) waiting from before; the next is number {Next}")]
         public static partial void Opened(ILogger logger, string directory, int count, long next);
-
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox full ({MaxMessages} readings or {MaxBytes} bytes, Outbox:MaxMessages and Outbox:MaxBytes): dropping the oldest; {Dropped} dropped so far")]
-        public static partial void Dropped(ILogger logger, int maxMessages, long maxBytes, long dropped);
     }
 }

@@ -43,7 +43,6 @@ internal static partial class FileSync
         }
     }
 
-#pragma warning disable IDE1006 // the C library's names
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fdatasync(SafeFileHandle fd);
 
@@ -55,5 +54,4 @@ internal static partial class FileSync
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int close(int fd);
-#pragma warning restore IDE1006
 }

@@ -10,11 +10,17 @@ internal sealed class RejectedStore(string outboxDirectory, bool durable)
 
     private const string FileName = "readings.log";
 
+    private long _count;
+
     public string Path { get; } = System.IO.Path.Combine(outboxDirectory, DirectoryName, FileName);
+
+    /// <summary>Gets how many readings were set aside this run, kept or not.</summary>
+    public long Count => Interlocked.Read(ref _count);
 
     /// <summary>Appends the record; returns where it is kept, or <see langword="null"/> when it could not be (a full disk).</summary>
     public string? Keep(ReadOnlySpan<byte> record)
     {
+        Interlocked.Increment(ref _count);
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
