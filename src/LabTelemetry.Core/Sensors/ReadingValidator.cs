@@ -18,6 +18,9 @@ public sealed class ReadingValidator(double maxRateCelsiusPerSecond, TimeProvide
     // one before, before we believe the room really changed (a sensor moved from a hand to a fridge).
     private const int ReadsToConfirmJump = 3;
 
+    // The shortest time over which a change counts as a rate.
+    private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(1);
+
     private SensorReading? _lastAccepted;
     private SensorReading? _lastRejectedJump;
     private int _consistentJumps;
@@ -55,9 +58,11 @@ public sealed class ReadingValidator(double maxRateCelsiusPerSecond, TimeProvide
     // The monotonic clock: NTP stepping the wall clock back would turn every change into a jump, and forward hide one.
     private TimeSpan Between(SensorReading from, SensorReading to) => timeProvider.GetElapsedTime(from.Timestamp, to.Timestamp);
 
+    // A rate is judged over a second at least: two reads a moment apart differ by the sensor's noise, which over
+    // no time at all would be any rate.
     private bool IsTooFast(SensorReading from, SensorReading to)
     {
-        double seconds = Math.Max(Between(from, to).TotalSeconds, 0.001);
+        double seconds = Math.Max(Between(from, to).TotalSeconds, RateWindow.TotalSeconds);
         return Math.Abs(to.Celsius - from.Celsius) / seconds > maxRateCelsiusPerSecond;
     }
 

@@ -23,6 +23,7 @@ internal sealed partial class PublishLoop(
     private const int FreshIntervals = 3;
 
     private readonly TelemetryOptions _options = telemetryOptions.Value;
+    private bool _firstTick = true;
     private int _skipped;
     private bool _writeFailing;
 
@@ -42,8 +43,14 @@ internal sealed partial class PublishLoop(
     private void Tick()
     {
         // The next read first: a quick one (a simulated sensor) is in before this tick publishes; a DS18B20's
-        // 750 ms conversion goes on meanwhile and is published next tick.
-        latest.RequestRead();
+        // 750 ms conversion goes on meanwhile and is published next tick. The first tick publishes the read made at
+        // start: a second read at the same instant would only cost a conversion.
+        if (!_firstTick || latest.Current is null)
+        {
+            latest.RequestRead();
+        }
+
+        _firstTick = false;
         PublishTick();
         liveness.Beat(nameof(PublishLoop));
     }

@@ -94,6 +94,27 @@ public class ReadingValidatorTests
     }
 
     [Fact]
+    public void Validate_TwoReadsAtTheSameInstant_DifferingByTheSensorsNoise_AreBothAccepted()
+    {
+        ValidateAt(0, 21.51);
+
+        Assert.Equal(21.47, ValidateAt(0, 21.47).Celsius);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.1)]
+    [InlineData(0.5)]
+    public void Validate_WithinASecond_AChangeAboveTheRateForASecond_IsRejected(double seconds)
+    {
+        ValidateAt(0, 21.5);
+
+        // 2 °C/s judged over at least a second: 2.5 °C is too much however short the time, 1.9 °C is not.
+        Assert.Equal(SensorFault.TooFast, Assert.Throws<SensorException>(() => ValidateAt(seconds, 24.0)).Fault);
+        Assert.Equal(23.4, ValidateAt(seconds, 23.4).Celsius);
+    }
+
+    [Fact]
     public void Validate_SameChangeOverLongerTime_IsAccepted()
     {
         ValidateAt(0, 21.5);

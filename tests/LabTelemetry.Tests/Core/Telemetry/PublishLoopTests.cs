@@ -135,7 +135,7 @@ public sealed class PublishLoopTests : IDisposable
     }
 
     [Fact]
-    public async Task EachTick_AsksForTheNextReadFirst_SoAQuickSensorsNewReadingIsTheOneQueued()
+    public async Task TheFirstTick_PublishesTheReadMadeAtStart_EachLaterTickAsksForTheNextReadFirst()
     {
         int asked = 0;
         _latest.OnReadRequested(() => _latest.Set(new SensorReading(20 + Interlocked.Increment(ref asked), _time.GetUtcNow(), _time.GetTimestamp())));
@@ -143,12 +143,14 @@ public sealed class PublishLoopTests : IDisposable
 
         await _loop.StartAsync(CancellationToken.None);
         Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 1));
+        Assert.Equal(0, Volatile.Read(ref asked));
         _time.Advance(Interval);
         Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 2));
         await _loop.StopAsync(CancellationToken.None);
 
+        Assert.Equal(1, Volatile.Read(ref asked));
         var first = await _outbox.PeekAsync(CancellationToken.None);
-        Assert.StartsWith("{\"temperature\": 21.0,", Encoding.UTF8.GetString(first.Payload), StringComparison.Ordinal);
-        Assert.StartsWith("{\"temperature\": 22.0,", Encoding.UTF8.GetString(_outbox.PeekAfter(first.Sequence)!.Payload), StringComparison.Ordinal);
+        Assert.StartsWith("{\"temperature\": 20.0,", Encoding.UTF8.GetString(first.Payload), StringComparison.Ordinal);
+        Assert.StartsWith("{\"temperature\": 21.0,", Encoding.UTF8.GetString(_outbox.PeekAfter(first.Sequence)!.Payload), StringComparison.Ordinal);
     }
 }
