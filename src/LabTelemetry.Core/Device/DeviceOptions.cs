@@ -18,7 +18,7 @@ public sealed class DeviceOptions
     [EnumDataType(typeof(MacFormat), ErrorMessage = "Device:MacFormat must be LowerCaseColons, UpperCaseColons, LowerCaseNoSeparator or UpperCaseNoSeparator.")]
     public MacFormat MacFormat { get; set; } = MacFormat.LowerCaseColons;
 
-    /// <summary>Gets or sets an explicit device id that replaces the MAC in the topic and the client id.</summary>
+    /// <summary>Gets or sets an explicit device id that replaces the MAC in the topics and the client id (<c>labtelemetry-&lt;id&gt;</c>).</summary>
     /// <value>The default value is <see langword="null"/>: the MAC is used.</value>
     [TopicLevel(ErrorMessage = "Device:Id must be one topic level: no spaces, '/', '#' or '+'.")]
     public string? Id { get; set; }

@@ -20,7 +20,7 @@ public sealed class MqttOptions : IValidatableObject
     public int Port { get; set; } = 1883;
 
     /// <summary>Gets or sets the MQTT client id; the broker keeps our session under it.</summary>
-    /// <value>The default value is <see langword="null"/>: <c>labtelemetry-</c> and the MAC's twelve hex digits, stable across restarts.</value>
+    /// <value>The default value is <see langword="null"/>: <c>labtelemetry-</c> and <c>Device:Id</c>, or without one the MAC's twelve hex digits; stable across restarts.</value>
     [StringLength(128, ErrorMessage = "Mqtt:ClientId is longer than 128 characters.")]
     public string? ClientId { get; set; }
 

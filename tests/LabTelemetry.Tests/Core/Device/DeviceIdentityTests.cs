@@ -32,14 +32,15 @@ public class DeviceIdentityTests
     }
 
     [Fact]
-    public void Resolve_ExplicitId_ReplacesTheMacInTheTopics_ButNotInTheClientId()
+    public void Resolve_ExplicitId_ReplacesTheMacInTheTopicsAndTheClientId()
     {
         var identity = Resolve([Ethernet], new DeviceOptions { Id = "bench-7" });
 
         Assert.Equal("bench-7", identity.Id);
         Assert.Equal("b8:27:eb:00:00:01", identity.Mac);
         Assert.Equal("DATA/bench-7", identity.DataTopic);
-        Assert.Equal("labtelemetry-b827eb000001", identity.ClientId);
+        Assert.Equal("STATUS/bench-7", identity.StatusTopic);
+        Assert.Equal("labtelemetry-bench-7", identity.ClientId);
     }
 
     [Fact]
