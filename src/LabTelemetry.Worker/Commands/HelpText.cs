@@ -21,7 +21,8 @@ internal static class HelpText
           --Mqtt:Host=127.0.0.1 --Sensor:Kind=Simulated --Telemetry:Group=БАГ-18-01 --Telemetry:Students:0="Иванов И.И"
         Every key is in the configuration table of README.md.
 
-        Exit codes: 0 ok, 1 failure, 64 usage error, 69 sensor or broker unavailable (once), 78 configuration error.
+        Exit codes: 0 ok, 1 failure, 64 usage error, 69 sensor or broker unavailable (once), 70 a loop of the
+        service failed (systemd restarts it), 78 configuration error (not restarted).
         """;
 
     public static int Print()
