@@ -86,6 +86,10 @@ internal sealed partial class SensorReader(
             {
                 Log.FirstReading(logger, sensor.Name, reading.Celsius);
             }
+            else
+            {
+                Log.Read(logger, sensor.Name, reading.Celsius);
+            }
 
             _hadReading = true;
         }
@@ -114,6 +118,9 @@ internal sealed partial class SensorReader(
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Sensor {Sensor} reads {Celsius:0.###} °C")]
         public static partial void FirstReading(ILogger logger, string sensor, double celsius);
+
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Sensor {Sensor} read {Celsius:0.###} °C")]
+        public static partial void Read(ILogger logger, string sensor, double celsius);
 
         [LoggerMessage(Level = LogLevel.Error, Message = "Sensor {Sensor}: {Fault}: {Detail}")]
         public static partial void Fault(ILogger logger, string sensor, SensorFault fault, string detail);

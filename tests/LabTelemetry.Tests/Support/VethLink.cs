@@ -12,10 +12,11 @@ internal sealed class VethLink : IDisposable
     private readonly string _namespace;
     private readonly string _hostSide;
 
-    private VethLink(string suffix, int subnet)
+    private VethLink(string suffix, int subnet, string? deviceSide)
     {
         _namespace = "lt-" + suffix;
         _hostSide = "lth" + suffix;
+        DeviceSide = deviceSide ?? ("ltd" + suffix);
         HostAddress = $"10.231.{subnet}.1";
         DeviceAddress = $"10.231.{subnet}.2";
     }
@@ -28,16 +29,26 @@ internal sealed class VethLink : IDisposable
     /// <summary>Gets the address of the device inside the namespace.</summary>
     public string DeviceAddress { get; }
 
+    /// <summary>Gets the name of the interface inside the namespace (<c>wlan0</c>, when the device should see its Wi-Fi there).</summary>
+    public string DeviceSide { get; }
+
     /// <summary>Gets the command that runs the rest of its arguments inside the namespace.</summary>
     public IReadOnlyList<string> Wrapper => ["ip", "netns", "exec", _namespace];
 
-    public static VethLink Create()
+    /// <param name="deviceSide">The interface's name inside the namespace; its own name when <see langword="null"/>.</param>
+    public static VethLink Create(string? deviceSide = null)
     {
-        var link = new VethLink(Guid.NewGuid().ToString("N")[..6], Random.Shared.Next(1, 255));
+        var link = new VethLink(Guid.NewGuid().ToString("N")[..6], Random.Shared.Next(1, 255), deviceSide);
         string device = "ltd" + link._hostSide[3..];
         Ip("netns", "add", link._namespace);
         Ip("link", "add", link._hostSide, "type", "veth", "peer", "name", device);
         Ip("link", "set", device, "netns", link._namespace);
+        if (deviceSide is not null)
+        {
+            Ip("-n", link._namespace, "link", "set", device, "name", deviceSide);
+            device = deviceSide;
+        }
+
         Ip("addr", "add", link.HostAddress + "/30", "dev", link._hostSide);
         Ip("link", "set", link._hostSide, "up");
         Ip("-n", link._namespace, "addr", "add", link.DeviceAddress + "/30", "dev", device);
