@@ -14,6 +14,7 @@ internal sealed partial class SegmentFiles(string directory, List<LogSegment> se
 
     private int _appends;
     private long _lastCheck = timeProvider.GetTimestamp();
+    private bool _unreadable;
 
     /// <summary>The segment the next record, of <paramref name="recordLength"/> bytes and number <paramref name="sequence"/>, goes into.</summary>
     /// <exception cref="OutboxLostException">The directory was removed and cannot be made again.</exception>
@@ -23,10 +24,20 @@ internal sealed partial class SegmentFiles(string directory, List<LogSegment> se
         if (last is not null && (++_appends % AppendsBetweenChecks == 0 || timeProvider.GetElapsedTime(_lastCheck) > TimeBetweenChecks))
         {
             _lastCheck = timeProvider.GetTimestamp();
-            if (!File.Exists(last.Path))
+            switch (Look(last.Path))
             {
-                Log.Vanished(logger, last.Path);
-                return Remake(recordLength, sequence);
+                case Seen.Removed:
+                    Log.Vanished(logger, last.Path);
+                    return Remake(recordLength, sequence);
+                case Seen.Unreadable when !_unreadable:
+                    // Permissions taken away: the open file still takes appends, and nothing could be made anew there.
+                    _unreadable = true;
+                    Log.Unreadable(logger, directory);
+                    break;
+                case Seen.There when _unreadable:
+                    _unreadable = false;
+                    Log.Readable(logger, directory);
+                    break;
             }
         }
 
@@ -68,6 +79,23 @@ internal sealed partial class SegmentFiles(string directory, List<LogSegment> se
         }
     }
 
+    private static Seen Look(string path)
+    {
+        try
+        {
+            File.GetAttributes(path);
+            return Seen.There;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Seen.Removed;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return Seen.Unreadable;
+        }
+    }
+
     private LogSegment Remake(int recordLength, long sequence)
     {
         try
@@ -86,10 +114,24 @@ internal sealed partial class SegmentFiles(string directory, List<LogSegment> se
         }
     }
 
+    // What a look at the segment being written found.
+    private enum Seen
+    {
+        There,
+        Removed,
+        Unreadable,
+    }
+
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox file {Path} was removed under us; new readings go to a new file")]
         public static partial void Vanished(ILogger logger, string path);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox directory {Directory} can no longer be read (were its permissions changed?): readings still go into the file already open, but a restart cannot open the outbox until they are given back")]
+        public static partial void Unreadable(ILogger logger, string directory);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "The outbox directory {Directory} can be read again")]
+        public static partial void Readable(ILogger logger, string directory);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Could not delete {Path}: {Problem}")]
         public static partial void DeleteFailed(ILogger logger, string path, string problem);
