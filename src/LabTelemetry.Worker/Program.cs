@@ -20,6 +20,7 @@ try
     {
         { Error: { } problem } => Guarded.Usage(problem),
         { Command: Invocation.Help } => HelpText.Print(),
+        { Command: Invocation.Version } => VersionText.Print(),
         { Command: Invocation.Demo } => await Guarded.RunAsync(() => DemoCommand.RunAsync(invocation.Settings)),
         { Command: Invocation.Check } => await Guarded.RunAsync(() => CheckCommand.RunAsync(invocation.Settings)),
         { Command: Invocation.Once } => await Guarded.RunAsync(() => OnceCommand.RunAsync(invocation.Settings, invocation.DryRun)),
