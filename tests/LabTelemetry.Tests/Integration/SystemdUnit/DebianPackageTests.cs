@@ -43,7 +43,7 @@ public sealed class DebianPackageTests(SystemdUnitFixture fixture)
     }
 
     [SkippableFact]
-    public async Task Install_Unconfigured_Succeeds_SaysWhatToEdit_LeavesTheBootConfigAlone_AndRunsOnceEdited()
+    public async Task Install_Unconfigured_Succeeds_SaysWhatToEdit_LeavesTheBootConfigToTheUser_AndRunsOnceEdited()
     {
         await using var service = await BootAsync();
         // Not a user's step: the only broker a test may reach is the container's own, never the course's default.
@@ -66,6 +66,7 @@ public sealed class DebianPackageTests(SystemdUnitFixture fixture)
             """, within: TimeSpan.FromSeconds(40));
         var state = await service.StateAsync();
         string? payload = await service.NextMessageAsync(service.DataTopic, TimeSpan.FromSeconds(20));
+        var check = await service.RunAsync($"{InstalledService.Program} check --Mqtt:Host=127.0.0.1", within: TimeSpan.FromSeconds(60));
 
         Assert.Contains("set your group and names in /etc/labtelemetry/appsettings.json", install.Output, StringComparison.Ordinal);
         Assert.Contains("add 'dtoverlay=w1-gpio' to /boot/firmware/config.txt", install.Output, StringComparison.Ordinal);
@@ -73,6 +74,7 @@ public sealed class DebianPackageTests(SystemdUnitFixture fixture)
         Assert.Equal("600 root:root\n[all]\narm_64bit=1\n", files.StandardOutput);
         Assert.True(edit.ExitCode == 0 && state.IsActive, $"{edit.Output}\n{state}\n{await service.JournalTextAsync()}");
         Assert.Equal(InstalledService.ExpectedPayload("23.1"), payload);
+        Assert.Contains("✗ no dtoverlay=w1-gpio in /boot/firmware/config.txt — add the line dtoverlay=w1-gpio to it", check.Output, StringComparison.Ordinal);
     }
 
     /// <summary>
