@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs LabTelemetry on a Raspberry Pi, from the folder deploy/publish.sh made; run it again to update.
+# Installs LabTelemetry on a Raspberry Pi from the folder deploy/publish.sh made, for the builds the Debian package
+# does not serve: the framework-dependent net8.0 one and the ReadyToRun one. The NativeAOT build goes on a Pi as the
+# package (deploy/package.sh, then apt install), which takes over what this script installed. Run it again to update.
 #
 #   sudo ./install.sh                 install or update, enable 1-Wire, start the service
 #   sudo ./install.sh --w1-pin 17     the DS18B20's data line is on GPIO17 instead of GPIO4
@@ -17,7 +19,7 @@ while [ $# -gt 0 ]; do
     --root) root=${2:?--root needs a directory}; shift 2 ;;
     --w1-pin) pin=${2:?--w1-pin needs a GPIO number}; shift 2 ;;
     --uninstall) uninstall=true; shift ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown argument '$1' (see --help)" >&2; exit 64 ;;
   esac
 done
@@ -33,6 +35,14 @@ if [ -z "$root" ]; then
   [ "$(id -u)" -eq 0 ] || { echo "install.sh: run it as root: sudo $0 $*" >&2; exit 77; }
 fi
 say() { echo "install.sh: $*"; }
+
+# With the package installed, this script's copy of the unit in /etc/systemd/system would shadow the package's.
+admindir="$root/var/lib/dpkg"
+if [ -e "$admindir/status" ] && command -v dpkg-query >/dev/null &&
+  [ "$(dpkg-query --admindir="$admindir" -W -f='${db:Status-Status}' labtelemetry 2>/dev/null)" = installed ]; then
+  echo "install.sh: the Debian package labtelemetry is installed: update it with apt (sudo apt install ./labtelemetry_*.deb), or remove it first (sudo apt remove labtelemetry)" >&2
+  exit 1
+fi
 
 if $uninstall; then
   if $live && command -v systemctl >/dev/null; then
@@ -78,15 +88,15 @@ ENV
   say "created $etc/env for secrets (mode 0600)"
 fi
 
-# The unit; a framework-dependent build has no apphost and runs through the installed dotnet.
+# The unit, pointed at /opt/labtelemetry instead of the package's /usr/lib/labtelemetry; a framework-dependent build
+# has no apphost and runs through the installed dotnet.
 install -d "$units"
-if [ -e "$opt/LabTelemetry.Worker" ]; then
-  install -m 0644 "$here/labtelemetry.service" "$units/labtelemetry.service"
-else
-  sed 's|^ExecStart=/opt/labtelemetry/LabTelemetry.Worker$|ExecStart=/usr/bin/dotnet /opt/labtelemetry/LabTelemetry.Worker.dll|' \
-    "$here/labtelemetry.service" > "$units/labtelemetry.service"
-  chmod 0644 "$units/labtelemetry.service"
-fi
+program="/opt/labtelemetry/LabTelemetry.Worker"
+[ -e "$opt/LabTelemetry.Worker" ] || program="/usr/bin/dotnet /opt/labtelemetry/LabTelemetry.Worker.dll"
+sed -e "s|^ExecStart=/usr/lib/labtelemetry/LabTelemetry.Worker\$|ExecStart=$program|" \
+  -e 's|/usr/lib/labtelemetry|/opt/labtelemetry|g' -e 's|/usr/share/doc/labtelemetry/README.md|/opt/labtelemetry/README.md|' \
+  "$here/labtelemetry.service" > "$units/labtelemetry.service"
+chmod 0644 "$units/labtelemetry.service"
 say "installed $units/labtelemetry.service"
 
 # 1-Wire: the w1-gpio overlay in the boot configuration (Bookworm: /boot/firmware; older images: /boot).

@@ -20,6 +20,7 @@ try
     {
         { Error: { } problem } => CommandRunner.Usage(problem),
         { Command: Invocation.Help } => HelpText.Print(),
+        { Command: Invocation.Version } => VersionText.Print(),
         { Command: Invocation.Demo } => await CommandRunner.RunAsync(() => DemoCommand.RunAsync(invocation.Settings)),
         { Command: Invocation.Check } => await CommandRunner.RunAsync(() => CheckCommand.RunAsync(invocation.Settings)),
         { Command: Invocation.Once } => await CommandRunner.RunAsync(() => OnceCommand.RunAsync(invocation.Settings, invocation.DryRun)),

@@ -16,6 +16,7 @@ internal static class HelpText
           once [--dry-run] read the sensor, print topic and payload, publish once and wait for the broker's
                            acknowledgement (--dry-run: print only)
           --help           this text
+          --version        the version, which the Debian package has too
 
         Settings override appsettings.json and LABTELEMETRY_ environment variables, for example
           --Mqtt:Host=127.0.0.1 --Sensor:Kind=Simulated --Telemetry:Group=БАГ-18-01 --Telemetry:Students:0="Иванов И.И"

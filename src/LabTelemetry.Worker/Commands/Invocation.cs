@@ -5,6 +5,7 @@ internal sealed record Invocation(string Command, string[] Settings, bool DryRun
 {
     public const string Service = "service";
     public const string Help = "help";
+    public const string Version = "version";
     public const string Demo = "demo";
     public const string Check = "check";
     public const string Once = "once";
@@ -13,13 +14,19 @@ internal sealed record Invocation(string Command, string[] Settings, bool DryRun
 
     /// <summary>
     /// No command runs the service; <c>demo</c>, <c>check</c> and <c>once</c> take settings after them
-    /// (<c>--Mqtt:Host=…</c>), <c>once</c> also <c>--dry-run</c>. Anything else is a usage error.
+    /// (<c>--Mqtt:Host=…</c>), <c>once</c> also <c>--dry-run</c>; <c>--help</c> and <c>--version</c> win wherever
+    /// they are. Anything else is a usage error.
     /// </summary>
     public static Invocation Parse(string[] args)
     {
         if (args.Any(a => a is "--help" or "-h" or "-?" or "help"))
         {
             return new Invocation(Help, []);
+        }
+
+        if (args.Contains("--version"))
+        {
+            return new Invocation(Version, []);
         }
 
         string command = args.Length > 0 && Commands.Contains(args[0]) ? args[0] : Service;

@@ -65,7 +65,7 @@ internal static partial class OneWireCheck
 
         return W1Overlay().IsMatch(File.ReadAllText(config))
             ? CheckLine.Good($"1-Wire overlay enabled in {config}")
-            : CheckLine.Bad($"no dtoverlay=w1-gpio in {config}", "add it (sudo deploy/install.sh does) and reboot");
+            : CheckLine.Bad($"no dtoverlay=w1-gpio in {config}", "add the line dtoverlay=w1-gpio to it (dtoverlay=w1-gpio,gpiopin=17 for GPIO17) and reboot");
     }
 
     // Read as the service reads (w1_slave, its CRC verdict and scratchpad), so check fails where the service would;

@@ -3,7 +3,7 @@ using LabTelemetry.Tests.Support;
 
 namespace LabTelemetry.Tests.Integration;
 
-/// <summary>demo, check, once and --help, run as a student runs them.</summary>
+/// <summary>demo, check, once, --help and --version, run as a student runs them.</summary>
 public sealed class CommandTests
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
@@ -18,6 +18,15 @@ public sealed class CommandTests
 
         Assert.Equal(0, await worker.ExitCodeAsync(Within));
         Assert.All(["demo", "check", "once [--dry-run]", "configuration table of README.md"], text => Assert.Contains(text, worker.Output, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Version_IsTheOneDirectoryBuildPropsSets_AndExitCode0()
+    {
+        await using var worker = WorkerProcess.Start("--version");
+
+        Assert.Equal(0, await worker.ExitCodeAsync(Within));
+        Assert.Equal($"LabTelemetry {RepositoryRoot.Version()}", worker.Output.Trim());
     }
 
     [Fact]

@@ -43,7 +43,12 @@ public sealed class InstallScriptTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.True(File.Exists(Root("opt", "labtelemetry", "LabTelemetry.Worker")));
         Assert.Equal(File.ReadAllText(RepositoryRoot.File("appsettings.json")), File.ReadAllText(Root("etc", "labtelemetry", "appsettings.json")));
-        Assert.Equal(File.ReadAllText(RepositoryRoot.File("deploy", "systemd", "labtelemetry.service")), File.ReadAllText(Root("etc", "systemd", "system", "labtelemetry.service")));
+        // The shipped unit names the package's /usr/lib/labtelemetry; this script's copy names where it put the program.
+        string unit = File.ReadAllText(Root("etc", "systemd", "system", "labtelemetry.service"));
+        Assert.Contains("\nExecStart=/opt/labtelemetry/LabTelemetry.Worker\n", unit, StringComparison.Ordinal);
+        Assert.Contains("\nWorkingDirectory=/opt/labtelemetry\n", unit, StringComparison.Ordinal);
+        Assert.Contains("\nDocumentation=file:///opt/labtelemetry/README.md\n", unit, StringComparison.Ordinal);
+        Assert.DoesNotContain("/usr/", unit, StringComparison.Ordinal);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Root("etc", "labtelemetry", "env")));
         Assert.Contains("\ndtoverlay=w1-gpio\n", File.ReadAllText(Root("boot", "firmware", "config.txt")), StringComparison.Ordinal);
         Assert.Contains("reboot to load the 1-Wire driver", output, StringComparison.Ordinal);
@@ -106,6 +111,28 @@ public sealed class InstallScriptTests : IDisposable
         Assert.True(File.Exists(Root("etc", "labtelemetry", "appsettings.json")));
         Assert.True(Directory.Exists(Root("var", "lib", "labtelemetry")));
         Assert.Contains("kept", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Install_WhenTheDebianPackageIsInstalled_RefusesAndTouchesNothing()
+    {
+        Directory.CreateDirectory(Root("var", "lib", "dpkg"));
+        File.WriteAllText(Root("var", "lib", "dpkg", "status"), """
+            Package: labtelemetry
+            Status: install ok installed
+            Maintainer: LabTelemetry maintainers <maintainers@example.com>
+            Architecture: arm64
+            Version: 1.0.0
+            Description: DS18B20 temperature to MQTT
+
+            """);
+
+        var (exitCode, output) = await InstallAsync();
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("the Debian package labtelemetry is installed", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Root("opt")));
+        Assert.False(Directory.Exists(Root("etc")));
     }
 
     [Theory]

@@ -7,6 +7,9 @@ internal static class RepositoryRoot
 
     public static string File(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
+    /// <summary>The version as Directory.Build.props writes it, the one place it is set.</summary>
+    public static string Version() => System.Xml.Linq.XDocument.Load(File("Directory.Build.props")).Descendants("Version").Single().Value;
+
     private static string Find()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

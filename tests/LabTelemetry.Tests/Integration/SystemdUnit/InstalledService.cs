@@ -6,9 +6,9 @@ using LabTelemetry.Tests.Support;
 namespace LabTelemetry.Tests.Integration.SystemdUnit;
 
 /// <summary>
-/// The published build in a fresh container, installed as a student installs it: the folder copied in, the real
-/// <c>./install.sh</c> run as root, then the group and names written to <c>/etc/labtelemetry</c>. The shipped unit is
-/// used as installed; nothing is started yet.
+/// The Debian package in a fresh container, installed as a user installs it: <c>/etc/labtelemetry</c> written first
+/// (the group, the names, the broker on this container's loopback), then <c>apt install ./labtelemetry_*_amd64.deb</c>,
+/// whose postinst enables and starts the shipped unit.
 /// </summary>
 internal sealed class InstalledService : IAsyncDisposable
 {
@@ -18,6 +18,16 @@ internal sealed class InstalledService : IAsyncDisposable
     public const string Username = "student-7";
     public const string Password = "pa55-never-in-a-log";
     public const string StateDirectory = "/var/lib/private/labtelemetry";
+    public const string Program = "/usr/lib/labtelemetry/LabTelemetry.Worker";
+
+    /// <summary>Where <see cref="SystemdUnitFixture"/> puts the package inside: the folder bound at /mnt/build.</summary>
+    public const string Packages = "/mnt/build";
+
+    /// <summary>Where the package of the next version waits inside, for an upgrade.</summary>
+    public const string NextPackages = "/mnt/build/next";
+
+    /// <summary>Where the published build waits inside, with its install.sh, for a Pi that used it before.</summary>
+    public const string PublishedBuild = "/mnt/build/published";
 
     private readonly Func<SystemdContainer, ValueTask> _retire;
 
@@ -40,38 +50,37 @@ internal sealed class InstalledService : IAsyncDisposable
     /// <summary>The payload the grader expects, with the temperature as the worker writes it (23.125 °C is "23.1").</summary>
     public static string ExpectedPayload(string temperature) => $"{{\"temperature\": {temperature}, \"students\": [\"{Student}\"], \"group\": \"{Group}\"}}";
 
-    /// <summary>Boots a container, installs the build in it and deploys a configuration.</summary>
-    /// <param name="build">The folder deploy/publish.sh made.</param>
+    /// <summary>Boots a container, writes a configuration to /etc/labtelemetry and installs the package.</summary>
+    /// <param name="packages">The folder <see cref="SystemdUnitFixture"/> staged, bound at /mnt/build.</param>
     /// <param name="retire">What to do with the container when the test is done with it.</param>
     /// <param name="interval">Telemetry:Interval; one second keeps the tests short.</param>
     /// <param name="withGroup">Whether /etc/labtelemetry/env names the group; without it the configuration is wrong.</param>
     /// <param name="mqtt5">Whether the worker talks MQTT 5, which carries each reading's sequence number as a user property.</param>
-    public static async Task<InstalledService> InstallAsync(string build, Func<SystemdContainer, ValueTask> retire, string interval = "00:00:01", bool withGroup = true, bool mqtt5 = false)
+    public static async Task<InstalledService> InstallAsync(string packages, Func<SystemdContainer, ValueTask> retire, string interval = "00:00:01", bool withGroup = true, bool mqtt5 = false)
     {
-        var container = await SystemdContainer.BootAsync(build);
+        var service = await BootAsync(packages, retire);
         try
         {
-            // As README says: copy the folder over, run its install.sh, then write the group and names it asks for.
-            var install = await container.RunAsync("cp -a /mnt/build /root/labtelemetry && cd /root/labtelemetry && ./install.sh");
-            Assert.True(install.ExitCode == 0, $"install.sh failed ({install.ExitCode}): {install.Output}");
-            var configure = await container.RunAsync($$"""
-                set -e
-                cat > /etc/labtelemetry/appsettings.json <<'JSON'
-                {
-                  "Mqtt": { "Host": "127.0.0.1" },
-                  "Telemetry": { "Interval": "{{interval}}", "Students": ["{{Student}}"] }
-                }
-                JSON
-                cat > /etc/labtelemetry/env <<'ENV'
-                {{(withGroup ? $"LABTELEMETRY_Telemetry__Group={Group}" : "# no group yet")}}
-                LABTELEMETRY_Mqtt__Username={{Username}}
-                LABTELEMETRY_Mqtt__Password={{Password}}
-                {{(mqtt5 ? "LABTELEMETRY_Mqtt__ProtocolVersion=5" : "# MQTT 3.1.1, the default")}}
-                ENV
-                cat /sys/class/net/wlan0/address
-                """);
-            Assert.True(configure.ExitCode == 0, configure.Output);
-            return new InstalledService(container, configure.StandardOutput.Trim(), retire);
+            await service.ConfigureAsync(interval, withGroup, mqtt5);
+            await service.InstallPackageAsync();
+            return service;
+        }
+        catch
+        {
+            await service.Container.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Boots a container with nothing of ours installed yet.</summary>
+    public static async Task<InstalledService> BootAsync(string packages, Func<SystemdContainer, ValueTask> retire)
+    {
+        var container = await SystemdContainer.BootAsync(packages);
+        try
+        {
+            var mac = await container.RunAsync("cat /sys/class/net/wlan0/address");
+            Assert.True(mac.ExitCode == 0, mac.Output);
+            return new InstalledService(container, mac.StandardOutput.Trim(), retire);
         }
         catch
         {
@@ -79,6 +88,43 @@ internal sealed class InstalledService : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Writes /etc/labtelemetry as a user would: the settings file, and the secrets readable by root only.</summary>
+    public async Task ConfigureAsync(string interval = "00:00:01", bool withGroup = true, bool mqtt5 = false)
+    {
+        var configure = await RunAsync($$"""
+            set -e
+            mkdir -p /etc/labtelemetry
+            cat > /etc/labtelemetry/appsettings.json <<'JSON'
+            {
+              "Mqtt": { "Host": "127.0.0.1" },
+              "Telemetry": { "Interval": "{{interval}}", "Students": ["{{Student}}"] }
+            }
+            JSON
+            (umask 077; cat > /etc/labtelemetry/env) <<'ENV'
+            {{(withGroup ? $"LABTELEMETRY_Telemetry__Group={Group}" : "# no group yet")}}
+            LABTELEMETRY_Mqtt__Username={{Username}}
+            LABTELEMETRY_Mqtt__Password={{Password}}
+            {{(mqtt5 ? "LABTELEMETRY_Mqtt__ProtocolVersion=5" : "# MQTT 3.1.1, the default")}}
+            ENV
+            """);
+        Assert.True(configure.ExitCode == 0, configure.Output);
+    }
+
+    /// <summary>
+    /// Runs README's <c>apt install ./labtelemetry_*_amd64.deb</c> in <paramref name="folder"/> with stdin closed, so a
+    /// question from dpkg (a conffile prompt) fails it instead of waiting; asserts that it succeeded.
+    /// </summary>
+    public async Task<CommandResult> InstallPackageAsync(string folder = Packages)
+    {
+        var install = await TryInstallPackageAsync(folder);
+        Assert.True(install.ExitCode == 0, $"apt install failed ({install.ExitCode}): {install.Output}\n{await JournalTextAsync()}");
+        return install;
+    }
+
+    /// <summary>The same as <see cref="InstallPackageAsync"/>, whatever its outcome.</summary>
+    public Task<CommandResult> TryInstallPackageAsync(string folder = Packages) =>
+        RunAsync($"cd {folder} && apt install -y ./labtelemetry_*_amd64.deb </dev/null", within: TimeSpan.FromSeconds(120));
 
     public Task<CommandResult> RunAsync(string script, TimeSpan? within = null) => Container.RunAsync(script, within);
 

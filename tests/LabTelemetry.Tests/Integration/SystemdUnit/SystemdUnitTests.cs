@@ -4,13 +4,14 @@ using LabTelemetry.Tests.Support;
 namespace LabTelemetry.Tests.Integration.SystemdUnit;
 
 /// <summary>
-/// The service as users run it: the build deploy/publish.sh makes, installed by the real install.sh into a Debian
+/// The service as users run it: the Debian package deploy/package.sh makes, installed with apt into a Debian
 /// bookworm container booting systemd 252, under the shipped unit with its hardening, reading the real DS18B20
 /// driver's fake bus and talking to the container's own Mosquitto. Each test boots a fresh container (half a second;
-/// powered off in the background afterwards), so none depends on another's leftovers. Runs as root with
-/// <c>LABTELEMETRY_PUBLISHED_BUILD</c> set, as .ci/run does; skipped elsewhere.
+/// powered off in the background afterwards), so none depends on another's leftovers. Runs as root with the
+/// packages named as .ci/run names them; skipped elsewhere. Installing, upgrading and removing: DebianPackageTests.
 /// </summary>
-public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture<SystemdUnitFixture>
+[Collection(SystemdContainers.Name)]
+public sealed class SystemdUnitTests(SystemdUnitFixture fixture)
 {
     // The unit's RestartSec=5: a restart comes this long after the death.
     private static readonly TimeSpan RestartSec = TimeSpan.FromSeconds(5);
@@ -19,6 +20,8 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
     public async Task Start_ReturnsWithin5s_AndUnitIsActive()
     {
         await using var service = await InstallAsync();
+        // postinst started it; a user's own start is timed from a stopped unit.
+        await StopAsync(service);
 
         var start = await service.StartAsync(within: TimeSpan.FromSeconds(8));
         var state = await service.StateAsync();
@@ -28,22 +31,6 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
             start.ExitCode == 0 && start.Elapsed < TimeSpan.FromSeconds(5),
             $"systemctl start: exit {start.ExitCode} after {start.Elapsed.TotalSeconds:0.0} s {start.Output}\n{state}\n{await service.JournalTextAsync()}");
         Assert.True(state.IsActive, $"{state}\n{await service.JournalTextAsync()}");
-    }
-
-    [SkippableFact]
-    public async Task InstallAgain_WhenConfigured_RestartsTheServiceAndReturnsPromptly()
-    {
-        await using var service = await InstallAsync();
-
-        // An update on a configured Pi: install.sh restarts the service and must not block until systemd gives up.
-        var install = await service.RunAsync("cd /root/labtelemetry && ./install.sh", within: TimeSpan.FromSeconds(12));
-        var state = await service.StateAsync();
-
-        Assert.True(
-            install.ExitCode == 0 && install.Elapsed < TimeSpan.FromSeconds(10),
-            $"install.sh: exit {install.ExitCode} after {install.Elapsed.TotalSeconds:0.0} s {install.Output}\n{state}\n{await service.JournalTextAsync()}");
-        Assert.Contains("started; watch it with", install.Output, StringComparison.Ordinal);
-        Assert.True(state.IsActive, state.ToString());
     }
 
     [SkippableFact]
@@ -65,6 +52,7 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
     public async Task FirstReading_IsPublishedAtStart_NotAfterAWholeInterval()
     {
         await using var service = await InstallAsync(interval: "00:00:10");
+        await StopAsync(service);
         await using var subscriber = await service.SubscribeAsync(service.DataTopic, TimeSpan.FromSeconds(30));
 
         var watch = Stopwatch.StartNew();
@@ -209,12 +197,14 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
     public async Task FrozenProcess_IsKilledByTheWatchdog_AndRestarted()
     {
         await using var service = await InstallAsync();
-        // A runtime drop-in shortens the shipped 60 s, so the test waits seconds, not minutes.
+        // A runtime drop-in shortens the shipped 60 s, so the test waits seconds, not minutes; the service postinst
+        // started is restarted under it.
         var dropIn = await service.RunAsync("""
             set -e
             mkdir -p /run/systemd/system/labtelemetry.service.d
             printf '[Service]\nWatchdogSec=3\n' > /run/systemd/system/labtelemetry.service.d/watchdog.conf
             systemctl daemon-reload
+            systemctl restart labtelemetry
             """);
         Assert.True(dropIn.ExitCode == 0, dropIn.Output);
         var running = await StartAndWaitUntilActiveAsync(service);
@@ -278,8 +268,11 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
     [SkippableFact]
     public async Task ReadingsWaitingForTheBroker_SurviveARestart_AndAreDelivered_WithNoSequenceNumberReused()
     {
-        await using var service = await InstallAsync(mqtt5: true);
+        // The witness subscribes before the package starts the service, so it sees every reading.
+        await using var service = await BootAsync();
+        await service.ConfigureAsync(mqtt5: true);
         await using var witness = await service.StartWitnessAsync(TimeSpan.FromSeconds(150));
+        await service.InstallPackageAsync();
         var running = await StartAndWaitUntilActiveAsync(service);
         Assert.True(await Eventually.TrueAsync(() => witness.Sequences.Count > 0, TimeSpan.FromSeconds(20)), $"the witness saw no reading\n{await service.JournalTextAsync()}");
 
@@ -326,7 +319,7 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
         await using var service = await InstallAsync();
 
         // As README tells a user on the Pi: no CONFIGURATION_DIRECTORY, no EnvironmentFile, only what is deployed.
-        var check = await service.RunAsync("cd /root && /opt/labtelemetry/LabTelemetry.Worker check", within: TimeSpan.FromSeconds(60));
+        var check = await service.RunAsync($"cd /root && {InstalledService.Program} check", within: TimeSpan.FromSeconds(60));
 
         Assert.Contains($"Telemetry:Group = {InstalledService.Group}", check.Output, StringComparison.Ordinal);
         Assert.Contains("Mqtt:Host = 127.0.0.1", check.Output, StringComparison.Ordinal);
@@ -341,44 +334,14 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
     {
         await using var service = await InstallAsync();
 
-        var once = await service.RunAsync("cd /root && /opt/labtelemetry/LabTelemetry.Worker once --dry-run", within: TimeSpan.FromSeconds(60));
+        var once = await service.RunAsync($"cd /root && {InstalledService.Program} once --dry-run", within: TimeSpan.FromSeconds(60));
 
         Assert.True(once.ExitCode == 0, $"exit {once.ExitCode}: {once.Output}");
         Assert.Contains(service.DataTopic, once.Output, StringComparison.Ordinal);
         Assert.Contains(InstalledService.ExpectedPayload("23.1"), once.Output, StringComparison.Ordinal);
     }
 
-    [SkippableFact]
-    public async Task Uninstall_KeepsTheConfigurationAndTheWaitingReadings()
-    {
-        await using var service = await InstallAsync(mqtt5: true);
-        await using var witness = await service.StartWitnessAsync(TimeSpan.FromSeconds(120));
-        await service.StartNoBlockAsync();
-        await service.WaitUntilPublishingAsync();
-        await service.RunAsync("systemctl stop mosquitto");
-        var waiting = await WaitForWaitingReadingsAsync(service, witness, count: 1);
-        Assert.True(waiting.Count > 0, $"no reading waits in the outbox log\n{await service.JournalTextAsync()}");
-        const string Configuration = "sha256sum /etc/labtelemetry/appsettings.json /etc/labtelemetry/env";
-        var configured = await service.RunAsync(Configuration);
-        // More readings may join these until the service is stopped, but into the same segment.
-        var before = await service.OutboxLogAsync();
-
-        var uninstall = await service.RunAsync("cd /root/labtelemetry && ./install.sh --uninstall", within: TimeSpan.FromSeconds(60));
-        var kept = await service.RunAsync(Configuration);
-        var after = await service.OutboxLogAsync();
-        var gone = await service.RunAsync("ls -d /opt/labtelemetry /etc/systemd/system/labtelemetry.service 2>&1; systemctl show -p LoadState -p ActiveState labtelemetry");
-
-        Assert.True(uninstall.ExitCode == 0, uninstall.Output);
-        Assert.Equal(configured.StandardOutput, kept.StandardOutput);
-        Assert.Equal(before.Files, after.Files);
-        Assert.Subset(after.Sequences.ToHashSet(), waiting);
-        Assert.Contains("cannot access '/opt/labtelemetry'", gone.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("cannot access '/etc/systemd/system/labtelemetry.service'", gone.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("LoadState=not-found", gone.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("ActiveState=inactive", gone.StandardOutput, StringComparison.Ordinal);
-    }
-
-    private static async Task<UnitState> StartAndWaitUntilActiveAsync(InstalledService service)
+    internal static async Task<UnitState> StartAndWaitUntilActiveAsync(InstalledService service)
     {
         await service.StartNoBlockAsync();
         var (active, state) = await service.WaitForStateAsync(s => s.IsActive, TimeSpan.FromSeconds(10));
@@ -386,8 +349,14 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
         return state;
     }
 
+    private static async Task StopAsync(InstalledService service)
+    {
+        var stop = await service.RunAsync($"systemctl stop {InstalledService.Unit}", within: TimeSpan.FromSeconds(40));
+        Assert.True(stop.ExitCode == 0, stop.Output);
+    }
+
     // With the broker down, a reading waits when the log holds it and the witness has not seen it.
-    private static async Task<SortedSet<long>> WaitForWaitingReadingsAsync(InstalledService service, SequenceWitness witness, int count)
+    internal static async Task<SortedSet<long>> WaitForWaitingReadingsAsync(InstalledService service, SequenceWitness witness, int count)
     {
         var watch = Stopwatch.StartNew();
         while (true)
@@ -406,6 +375,13 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture) : IClassFixture
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         Assert.True(fixture.RootProblem is null, fixture.RootProblem);
-        return await InstalledService.InstallAsync(fixture.Build, fixture.PowerOffLater, interval, withGroup, mqtt5);
+        return await InstalledService.InstallAsync(fixture.Packages, fixture.PowerOffLater, interval, withGroup, mqtt5);
+    }
+
+    private async Task<InstalledService> BootAsync()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        Assert.True(fixture.RootProblem is null, fixture.RootProblem);
+        return await InstalledService.BootAsync(fixture.Packages, fixture.PowerOffLater);
     }
 }

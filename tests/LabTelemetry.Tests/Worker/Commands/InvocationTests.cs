@@ -45,6 +45,15 @@ public class InvocationTests
     public void Parse_Help_AnywhereIsHelp(string help) => Assert.Equal(Invocation.Help, Invocation.Parse(["check", help]).Command);
 
     [Theory]
+    [InlineData("--version")]
+    [InlineData("check --version")]
+    [InlineData("--Mqtt:Host=127.0.0.1 --version")]
+    public void Parse_Version_AnywhereIsTheVersion(string args) => Assert.Equal(Invocation.Version, Invocation.Parse(args.Split(' ')).Command);
+
+    [Fact]
+    public void Parse_VersionWithHelp_IsHelp() => Assert.Equal(Invocation.Help, Invocation.Parse(["--version", "--help"]).Command);
+
+    [Theory]
     [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
     [InlineData(new[] { "check", "broker" }, "'broker' is not a setting")]
     [InlineData(new[] { "demo", "--dry-run" }, "--dry-run goes with the once command")]
