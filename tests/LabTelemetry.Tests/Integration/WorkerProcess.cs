@@ -163,7 +163,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         return [.. args[..command], $"--Outbox:Directory={_outbox.Path}", .. args[command..]];
     }
 
-    private static string[] DebugBuild()
+    internal static string[] DebugBuild()
     {
         if (Environment.GetEnvironmentVariable("LABTELEMETRY_PUBLISHED_BUILD") is { Length: > 0 } published)
         {
