@@ -4,7 +4,7 @@ using System.Globalization;
 namespace LabTelemetry.Core.Configuration;
 
 /// <summary>
-/// A duration between two bounds, written as TimeSpans (<c>"00:00:05"</c>). Unlike <c>[TimeSpanRange(…)]</c>
+/// A duration between two bounds, written as TimeSpans (<c>"00:00:05"</c>). Unlike <c>[Range(typeof(TimeSpan), …)]</c>
 /// it needs no reflection, so it survives trimming and NativeAOT.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]

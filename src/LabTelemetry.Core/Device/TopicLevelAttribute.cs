@@ -9,7 +9,7 @@ namespace LabTelemetry.Core.Device;
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class TopicLevelAttribute : ValidationAttribute
 {
-    // Empty passes, as it did with [RegularExpression]: an empty Device:Id means the MAC.
+    // Empty passes: an empty Device:Id means the MAC.
     public override bool IsValid(object? value) =>
         value is not string level || !level.Any(c => char.IsWhiteSpace(c) || c is '/' or '#' or '+');
 }

@@ -10,7 +10,7 @@ namespace LabTelemetry.Core.Sensors;
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class OneWireIdAttribute : ValidationAttribute
 {
-    // Empty passes, as it did with [RegularExpression]: an empty setting means none.
+    // Empty passes: an empty Sensor:Id means the one thermometer on the bus.
     public override bool IsValid(object? value) =>
         value is not string { Length: > 0 } id || (id.Length == 15 && id[2] == '-' && id.Where((_, i) => i != 2).All(char.IsAsciiHexDigit));
 }

@@ -68,8 +68,7 @@ internal static partial class OneWireCheck
             : CheckLine.Bad($"no dtoverlay=w1-gpio in {config}", "add the line dtoverlay=w1-gpio to it (dtoverlay=w1-gpio,gpiopin=17 for GPIO17) and reboot");
     }
 
-    // Read as the service reads (w1_slave, its CRC verdict and scratchpad), so check fails where the service would;
-    // the thermometer just listed is the one read, the bus is not listed again.
+    // Read as the service reads (w1_slave, its CRC verdict and scratchpad), so check fails where the service would.
     private static async Task<CheckLine> ReadAsync(OneWireThermometerDevice thermometer, SensorOptions options)
     {
         const string Fix = "check the wiring and the pull-up; see README, Troubleshooting";
