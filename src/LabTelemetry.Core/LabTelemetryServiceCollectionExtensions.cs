@@ -52,20 +52,21 @@ public static class LabTelemetryServiceCollectionExtensions
             sp.Get<IBrokerClient>(), sp.Section<MqttOptions>(), sp.Section<AvailabilityOptions>(), sp.Get<DeviceIdentity>(), sp.Get<TimeProvider>(), sp.Logger<MqttConnection>()));
         services.AddSingleton(sp => new DiskOutbox(sp.Section<OutboxOptions>(), sp.Logger<DiskOutbox>(), sp.Get<TimeProvider>()));
         services.AddSingleton(sp => new Liveness(sp.Get<TimeProvider>()));
+        services.AddSingleton(_ => new NetworkLink());
 
         // Hosts stop services in reverse order: the publish loop and the outbox sender first, then the connection
         // says goodbye, and the result subscriber, which registers its topic before the first connect, last.
         services.AddHostedService(sp => new ResultSubscriber(
             sp.Get<MqttConnection>(), sp.Section<ResultsOptions>(), sp.Section<TelemetryOptions>().Value.Group, sp.Get<TimeProvider>(), sp.Logger<ResultSubscriber>()));
         services.AddHostedService(sp => new ConnectionSupervisor(
-            sp.Get<MqttConnection>(), Retrying(sp.Section<MqttOptions>().Value, ConnectionSupervisor.StableConnection), sp.Section<MqttOptions>(), sp.Get<Liveness>(), sp.Get<TimeProvider>(), sp.Logger<ConnectionSupervisor>()));
+            sp.Get<MqttConnection>(), Retrying(sp.Section<MqttOptions>().Value, ConnectionSupervisor.StableConnection), sp.Get<NetworkLink>(), sp.Section<MqttOptions>(), sp.Get<Liveness>(), sp.Get<TimeProvider>(), sp.Logger<ConnectionSupervisor>()));
         services.AddHostedService(sp => new SensorReader(
             sp.Get<ITemperatureSensor>(), sp.Get<LatestReading>(), sp.Section<SensorOptions>(), sp.Section<TelemetryOptions>().Value.Interval, sp.Get<Liveness>(), sp.Get<TimeProvider>(), sp.Logger<SensorReader>()));
         services.AddHostedService(sp => new OutboxSender(
             sp.Get<DiskOutbox>(), sp.Get<MqttConnection>(), Retrying(sp.Section<MqttOptions>().Value), sp.Section<MqttOptions>().Value.OperationTimeout, sp.Get<TimeProvider>(), sp.Logger<OutboxSender>()));
         services.AddHostedService(sp => new PublishLoop(
             sp.Get<LatestReading>(), sp.Get<DiskOutbox>(), sp.Get<DeviceIdentity>(), sp.Section<TelemetryOptions>(), sp.Get<Liveness>(), sp.Get<TimeProvider>(), sp.Logger<PublishLoop>()));
-        services.AddHostedService(sp => new NetworkWatcher(sp.Get<DeviceIdentity>(), sp.Section<DeviceOptions>(), sp.Get<TimeProvider>(), sp.Logger<NetworkWatcher>()));
+        services.AddHostedService(sp => new NetworkWatcher(sp.Get<DeviceIdentity>(), sp.Get<NetworkLink>(), sp.Section<DeviceOptions>(), sp.Get<TimeProvider>(), sp.Logger<NetworkWatcher>()));
         return services;
     }
 

@@ -5,13 +5,13 @@ using Microsoft.Extensions.Options;
 namespace LabTelemetry.Core.Device;
 
 /// <summary>
-/// Logs the network as the device sees it (interface, up or down, addresses, MAC) at start and whenever it
-/// changes, and warns when the interface's MAC no longer matches the one in the topic (NetworkManager's MAC
-/// randomisation). The Wi-Fi itself is NetworkManager's business; this only reports.
+/// Watches the network as the device sees it (interface, carrier, addresses, MAC): tells <see cref="NetworkLink"/> at
+/// once on every change, and logs the state each burst of changes settles in, warning when the MAC no longer matches
+/// the topic's. The Wi-Fi itself is NetworkManager's business; this only watches.
 /// </summary>
-internal sealed partial class NetworkWatcher(DeviceIdentity device, IOptions<DeviceOptions> options, TimeProvider timeProvider, ILogger<NetworkWatcher> logger) : BackgroundService
+internal sealed partial class NetworkWatcher(DeviceIdentity device, NetworkLink link, IOptions<DeviceOptions> options, TimeProvider timeProvider, ILogger<NetworkWatcher> logger) : BackgroundService
 {
-    // Address changes come in bursts (DHCP, IPv6 autoconfiguration): report the state they settle in.
+    // Address changes come in bursts (DHCP, IPv6 autoconfiguration): the log reports the state they settle in.
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
 
     private readonly Channel<bool> _changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -19,38 +19,46 @@ internal sealed partial class NetworkWatcher(DeviceIdentity device, IOptions<Dev
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // .NET raises the first for IPv4 addresses, the second for carrier and route changes (IPv6 addresses among them).
         NetworkChange.NetworkAddressChanged += OnChanged;
+        NetworkChange.NetworkAvailabilityChanged += OnAvailabilityChanged;
         try
         {
-            Report();
+            Report(Look());
             while (await _changed.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
                 await Task.Delay(Settle, timeProvider, stoppingToken).ConfigureAwait(false);
                 _changed.Reader.TryRead(out _);
-                Report();
+                Report(Look());
             }
         }
         finally
         {
             NetworkChange.NetworkAddressChanged -= OnChanged;
+            NetworkChange.NetworkAvailabilityChanged -= OnAvailabilityChanged;
         }
     }
 
-    /// <summary>Logs the interface's state when it differs from what was last logged.</summary>
-    internal void Report()
+    /// <summary>Reads the interface and tells the link; <see langword="null"/> when it cannot be read.</summary>
+    internal NetworkState? Look()
     {
-        NetworkState state;
         try
         {
-            state = NetworkInterfaces.State(device.Interface, options.Value.MacFormat);
+            var state = NetworkInterfaces.State(device.Interface, options.Value.MacFormat);
+            link.Observe(state);
+            return state;
         }
         catch (NetworkInformationException ex)
         {
             Log.Unreadable(logger, device.Interface, ex.Message);
-            return;
+            return null;
         }
+    }
 
-        if (state == _last)
+    /// <summary>Logs the interface's state when it differs from what was last logged.</summary>
+    internal void Report(NetworkState? state)
+    {
+        if (state is null || state == _last)
         {
             return;
         }
@@ -72,7 +80,13 @@ internal sealed partial class NetworkWatcher(DeviceIdentity device, IOptions<Dev
         _last = state;
     }
 
-    private void OnChanged(object? sender, EventArgs e) => _changed.Writer.TryWrite(true);
+    private void OnChanged(object? sender, EventArgs e)
+    {
+        Look();
+        _changed.Writer.TryWrite(true);
+    }
+
+    private void OnAvailabilityChanged(object? sender, NetworkAvailabilityEventArgs e) => OnChanged(sender, e);
 
     private static partial class Log
     {

@@ -24,6 +24,11 @@ public static class ConnectAttempt
         {
             answer = await client.ConnectAsync(options, deadline.Token).ConfigureAwait(false);
         }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            // Given up by the caller (stopping, or the link came back): not a failure of the broker's.
+            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+        }
         catch (Exception ex) when (deadline.Expired)
         {
             throw new TimeoutException($"{broker} accepted the TCP connection but sent no CONNACK within {timeout.TotalSeconds:0.##} s (Mqtt:OperationTimeout)", ex);

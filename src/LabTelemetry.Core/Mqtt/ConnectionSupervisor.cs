@@ -1,3 +1,4 @@
+using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Health;
 using LabTelemetry.Core.Resilience;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,8 @@ namespace LabTelemetry.Core.Mqtt;
 /// Owns the connection's life: connects at start, checks the link with a ping every <c>Mqtt:HealthCheckInterval</c>
 /// or as soon as it drops, and reconnects through the <see cref="ReconnectPipeline"/> for as long as it takes, at the
 /// pace of one <see cref="Backoff"/>. A connection the broker drops within seconds (another client took our id, or
-/// the broker rejects what we send) was no success: the backoff goes on growing. Says goodbye to the broker on stop.
+/// the broker rejects what we send) was no success: the backoff goes on growing. When the network link comes back
+/// it tries at once (<see cref="LinkReturn"/>). Says goodbye to the broker on stop.
 /// </summary>
 internal sealed partial class ConnectionSupervisor : BackgroundService
 {
@@ -27,13 +29,16 @@ internal sealed partial class ConnectionSupervisor : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ConnectionSupervisor> _logger;
     private readonly ResiliencePipeline _reconnect;
+    private readonly LinkReturn _linkReturn;
     private int _shortLived;
     private bool _warned;
 
     /// <param name="backoff">The reconnect pace; <see cref="Backoff.Succeeded"/> is told how long each connection held.</param>
-    public ConnectionSupervisor(MqttConnection connection, Backoff backoff, IOptions<MqttOptions> options, Liveness liveness, TimeProvider timeProvider, ILogger<ConnectionSupervisor> logger)
+    /// <param name="link">The network link, whose return brings the next attempt forward.</param>
+    public ConnectionSupervisor(MqttConnection connection, Backoff backoff, NetworkLink link, IOptions<MqttOptions> options, Liveness liveness, TimeProvider timeProvider, ILogger<ConnectionSupervisor> logger)
     {
         _connection = connection;
+        _linkReturn = new LinkReturn(link, connection.Broker, timeProvider, logger);
         _backoff = backoff;
         _options = options.Value;
         _liveness = liveness;
@@ -69,12 +74,28 @@ internal sealed partial class ConnectionSupervisor : BackgroundService
             return;
         }
 
-        await WaitAfterShortConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await _reconnect.ExecuteAsync(
-            static async (connection, ct) => await connection.ConnectAsync(ct).ConfigureAwait(false),
-            _connection,
-            cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            // The wait and the attempt, cut short when the link comes back, and then begun again at once.
+            using var reconnecting = _linkReturn.Watch(cancellationToken);
+            try
+            {
+                await WaitAfterShortConnectionAsync(reconnecting.Token).ConfigureAwait(false);
+                await _reconnect.ExecuteAsync(static (self, ct) => self.AttemptAsync(ct), this, reconnecting.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The link is back: try now.
+            }
+            finally
+            {
+                _linkReturn.Unwatch(reconnecting);
+            }
+        }
     }
+
+    private async ValueTask AttemptAsync(CancellationToken cancellationToken) => await _connection.ConnectAsync(cancellationToken).ConfigureAwait(false);
 
     // A connection that held starts the backoff again; one the broker dropped at once counts as a failure, and the
     // reconnect waits for it as for a failed connect.
@@ -123,6 +144,12 @@ internal sealed partial class ConnectionSupervisor : BackgroundService
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         await _connection.DisconnectAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override void Dispose()
+    {
+        _linkReturn.Dispose();
+        base.Dispose();
     }
 
     private static partial class Log

@@ -1,3 +1,4 @@
+using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Health;
 using LabTelemetry.Core.Mqtt;
 using Microsoft.Extensions.Logging.Testing;
@@ -17,7 +18,7 @@ internal sealed class ConnectionRig : IAsyncDisposable
         Options = options ?? new MqttOptions { HealthCheckInterval = TimeSpan.FromSeconds(5), MaxReconnectDelay = TimeSpan.FromSeconds(30) };
         Backoff = new(TimeSpan.FromSeconds(1), Options.MaxReconnectDelay, ConnectionSupervisor.StableConnection, () => 0.5);
         Connection = new MqttConnection(Broker, Microsoft.Extensions.Options.Options.Create(Options), Microsoft.Extensions.Options.Options.Create(new AvailabilityOptions()), TestDevice.Pi, Time, ConnectionLog);
-        Supervisor = new ConnectionSupervisor(Connection, Backoff, Microsoft.Extensions.Options.Options.Create(Options), new Liveness(Time), Time, SupervisorLog);
+        Supervisor = new ConnectionSupervisor(Connection, Backoff, Link, Microsoft.Extensions.Options.Options.Create(Options), new Liveness(Time), Time, SupervisorLog);
     }
 
     /// <summary>Gets the reconnect pace: the production one, with its jitter fixed at the middle so delays are exact (1, 2, 4 … s).</summary>
@@ -27,6 +28,9 @@ internal sealed class ConnectionRig : IAsyncDisposable
     public int Retries => SupervisorLog.Collector.GetSnapshot().Count(r => r.Message.StartsWith("Connecting to ", StringComparison.Ordinal) && r.Message.Contains(" failed (attempt ", StringComparison.Ordinal));
 
     public MqttOptions Options { get; }
+
+    /// <summary>Gets the network link the supervisor listens to; a test tells it the interface's state.</summary>
+    public NetworkLink Link { get; } = new();
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
 
