@@ -61,6 +61,12 @@ internal sealed class VethLink : IDisposable
 
     public void Restore() => Ip("link", "set", _hostSide, "up");
 
+    /// <summary>Takes the device's address away, as a Wi-Fi that lost its association and DHCP lease would.</summary>
+    public void RemoveAddress() => Ip("-n", _namespace, "addr", "del", DeviceAddress + "/30", "dev", DeviceSide);
+
+    /// <summary>Gives the device its address back, as DHCP does once the Wi-Fi is associated again.</summary>
+    public void AddAddress() => Ip("-n", _namespace, "addr", "add", DeviceAddress + "/30", "dev", DeviceSide);
+
     public void Dispose()
     {
         Ip("link", "del", _hostSide);
