@@ -15,7 +15,7 @@
 #   virtualpi.sh install DIR            install BUILD inside as users do
 #   virtualpi.sh exec DIR CMD...        run CMD as root inside: its output as it comes, its exit status (255: the
 #                                       harness failed). No standard input.
-#   virtualpi.sh stop DIR               power it off cleanly and wait until qemu has exited
+#   virtualpi.sh stop DIR               power it off cleanly and wait until qemu has exited (1: it had to be killed)
 #   virtualpi.sh kill DIR               SIGKILL qemu: a power cut as the guest sees it (what it synced is on the disk)
 #
 # Inside: the units virtualpi-ap (hostapd) and virtualpi-dhcp (dnsmasq) are the access point and its DHCP; the
@@ -347,6 +347,7 @@ stop() {
   gone_within "$dir" 90 && return 0
   echo "virtualpi.sh: $dir did not power off within 90 s; killing it" >&2
   kill_vm "$dir"
+  return 1
 }
 
 kill_vm() {
