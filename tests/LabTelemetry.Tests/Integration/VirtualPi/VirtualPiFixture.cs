@@ -33,11 +33,14 @@ public sealed class VirtualPiFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// The VM tests, one at a time and after all the others: a guest under TCG wants both cores, and its timings mean
-/// something only when it has them.
+/// The VM tests, one at a time and after all the others in their run: a guest under TCG wants both cores, and its
+/// timings mean something only when it has them. Each class also carries <c>[Trait(Trait, Name)]</c>, by which .ci/run
+/// runs the suite on its own, after the rest (whose net8.0 leg would otherwise run beside it).
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class VirtualPiSuite : ICollectionFixture<VirtualPiFixture>
 {
-    public const string Name = "Virtual Pi";
+    public const string Name = "VirtualPi";
+
+    public const string Trait = "Suite";
 }

@@ -11,6 +11,7 @@ namespace LabTelemetry.Tests.Integration;
 /// publishes arriving at a Mosquitto on this machine's loopback, through the access point and nothing else.
 /// </summary>
 [Collection(VirtualPiSuite.Name)]
+[Trait(VirtualPiSuite.Trait, VirtualPiSuite.Name)]
 public sealed partial class VirtualPiSmokeTests(VirtualPiFixture fixture, ITestOutputHelper output)
 {
     private const string Group = "БАГ-18-01";
