@@ -178,6 +178,8 @@ start_qemu() {
   rm -f "$dir/qmp.sock"
   setsid qemu-system-x86_64 "${args[@]}" </dev/null >>"$dir/qemu.log" 2>&1 &
   echo $! >"$dir/qemu.pid"
+  # Its end (a kill when the boot is retried, say) is ours to report, not bash's.
+  disown
 }
 
 # Waits for the line virtualpi-booted.service writes after multi-user.target, looking only past byte FROM of the
