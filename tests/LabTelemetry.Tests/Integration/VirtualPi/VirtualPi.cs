@@ -36,6 +36,7 @@ internal sealed partial class VirtualPi : IAsyncDisposable
         _bootArguments =
         [
             "boot", _state.Path, "--broker-port", brokerPort.ToString(CultureInfo.InvariantCulture),
+            "--owner", Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
             .. build is null ? Array.Empty<string>() : ["--build", build],
             .. fakeW1 ? ["--fake-w1"] : Array.Empty<string>(),
             .. apDown ? ["--ap-down"] : Array.Empty<string>(),

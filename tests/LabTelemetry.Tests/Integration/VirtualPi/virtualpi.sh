@@ -6,12 +6,13 @@
 #
 #   virtualpi.sh image                  print the cached image, kernel and initrd (one a line), building them first when
 #                                       missing (debootstrap, a kernel, mkfs: 1-2 min)
-#   virtualpi.sh boot DIR --broker-port PORT [--build BUILD] [--fake-w1] [--ap-down] [--timeout SECONDS]
+#   virtualpi.sh boot DIR --broker-port PORT [--build BUILD] [--fake-w1] [--ap-down] [--timeout SECONDS] [--owner PID]
 #                                       boot; DIR keeps the disk (a throwaway overlay on the image), console.log and the
 #                                       sockets. A DIR booted before boots its own disk again: after `kill`, a power cut.
 #                                       BUILD (the folder deploy/publish.sh made) is shared read-only at /mnt/build;
 #                                       --fake-w1 gives a 1-Wire bus with one DS18B20 reading 23.125 °C; --ap-down
-#                                       leaves the access point off (systemctl start virtualpi-ap puts it on)
+#                                       leaves the access point off (systemctl start virtualpi-ap puts it on); the VM
+#                                       is killed when process PID (the test run) has gone
 #   virtualpi.sh install DIR            install BUILD inside as users do
 #   virtualpi.sh exec DIR CMD...        run CMD as root inside: its output as it comes, its exit status (255: the
 #                                       harness failed). No standard input.
@@ -199,7 +200,7 @@ wait_booted() {
 boot() {
   local dir=$1
   shift
-  local port="" build="" fake_w1=false ap=up limit=180 fresh=false from started attempt result
+  local port="" build="" fake_w1=false ap=up limit=180 owner="" fresh=false from started attempt result
   while [ $# -gt 0 ]; do
     case "$1" in
       --broker-port) port=${2:?--broker-port needs a port}; shift 2 ;;
@@ -207,6 +208,7 @@ boot() {
       --fake-w1) fake_w1=true; shift ;;
       --ap-down) ap=down; shift ;;
       --timeout) limit=${2:?--timeout needs seconds}; shift 2 ;;
+      --owner) owner=${2:?--owner needs a PID}; shift 2 ;;
       *) die "boot: unknown argument '$1'" ;;
     esac
   done
@@ -259,6 +261,15 @@ boot() {
     die "the virtual Pi's own units failed: $failed"
   fi
   trap - EXIT
+  # A test run that dies (killed at a time limit, say) leaves no VM behind: it goes with its owner. Not holding our
+  # output, whose end the caller waits for.
+  if [ -n "$owner" ]; then
+    (
+      while kill -0 "$owner" 2>/dev/null && qemu_pid "$dir" >/dev/null; do sleep 2; done
+      kill_vm "$dir"
+    ) </dev/null >/dev/null 2>&1 &
+    disown
+  fi
 }
 
 # The published build installed as README says, from the folder shared at /mnt/build. One function, so that the
@@ -371,7 +382,7 @@ if [ "$command" != image ] && [ $# -ge 1 ]; then
 fi
 case "$command" in
   image) [ $# -eq 0 ] || die "usage: virtualpi.sh image"; make_image ;;
-  boot) [ $# -ge 1 ] || die "usage: virtualpi.sh boot DIR --broker-port PORT [--build BUILD] [--fake-w1] [--ap-down] [--timeout SECONDS]"; boot "$@" ;;
+  boot) [ $# -ge 1 ] || die "usage: virtualpi.sh boot DIR --broker-port PORT [--build BUILD] [--fake-w1] [--ap-down] [--timeout SECONDS] [--owner PID]"; boot "$@" ;;
   install) [ $# -eq 1 ] || die "usage: virtualpi.sh install DIR"; install_service "$1" ;;
   exec) [ $# -ge 2 ] || die "usage: virtualpi.sh exec DIR CMD..."; dir=$1; shift; inside "$dir" "$@" ;;
   stop) [ $# -eq 1 ] || die "usage: virtualpi.sh stop DIR"; stop "$1" ;;
