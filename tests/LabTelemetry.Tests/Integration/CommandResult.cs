@@ -1,4 +1,3 @@
-
 namespace LabTelemetry.Tests.Integration;
 
 /// <summary>What a finished command returned and printed.</summary>

@@ -1,4 +1,3 @@
-
 namespace LabTelemetry.Tests.Integration;
 
 /// <summary>Runs a program on this machine and collects its output.</summary>
