@@ -1,9 +1,9 @@
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// How far the broker has acknowledged, and when that goes to the storage device: the <see cref="AckMark"/> is
-/// written at every acknowledgement without a sync (a crash loses nothing, the page cache has it), and synced at most
-/// every <see cref="FlushEvery"/>, before a segment is deleted, and at stop. A disk that refuses it (remounted
+/// How far the broker has acknowledged (the highest sequence, all before it acknowledged too), and when that goes to
+/// the storage device: written at every acknowledgement without a sync (a crash loses nothing, the page cache has it),
+/// synced at most every <see cref="FlushEvery"/>, before a segment is deleted, and at stop. A disk that refuses it (remounted
 /// read-only) must not stop the sending: the mark is kept in memory, said once, and readings may be sent again after
 /// a restart.
 /// </summary>
@@ -12,24 +12,28 @@ internal sealed partial class Acknowledgements : IDisposable
     /// <summary>How long acknowledgements may wait for the device: what a power cut can make us send again.</summary>
     public static readonly TimeSpan FlushEvery = TimeSpan.FromSeconds(30);
 
+    public const string FileName = "acked";
+
+    private readonly FileLayer _files;
     private readonly string _directory;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private AckMark _mark;
+    private NumberFile _mark;
     private long _lastFlush;
     private bool _failing;
 
-    public Acknowledgements(string directory, TimeProvider timeProvider, ILogger logger)
+    public Acknowledgements(FileLayer files, string directory, TimeProvider timeProvider, ILogger logger)
     {
+        _files = files;
         _directory = directory;
         _timeProvider = timeProvider;
         _logger = logger;
-        _mark = new AckMark(directory);
+        _mark = new NumberFile(files, directory, FileName);
         _lastFlush = timeProvider.GetTimestamp();
     }
 
     /// <summary>Gets the highest sequence acknowledged, all before it being acknowledged too (0 when none ever was).</summary>
-    public long Acknowledged => _mark.Acknowledged;
+    public long Acknowledged => _mark.Value;
 
     /// <summary>Moves the mark to <paramref name="sequence"/>; with <paramref name="flush"/>, onto the device now.</summary>
     public void Set(long sequence, bool flush = false)
@@ -62,16 +66,16 @@ internal sealed partial class Acknowledgements : IDisposable
     /// <summary>The directory was removed and made anew: a new mark in it, where a restart will look.</summary>
     public void Remake()
     {
-        long acknowledged = _mark.Acknowledged;
+        long acknowledged = _mark.Value;
         _mark.Dispose();
-        _mark = new AckMark(_directory);
+        _mark = new NumberFile(_files, _directory, FileName);
         _mark.Set(acknowledged);
         _mark.Flush();
     }
 
     public void Dispose()
     {
-        Set(_mark.Acknowledged, flush: true);
+        Set(_mark.Value, flush: true);
         _mark.Dispose();
     }
 

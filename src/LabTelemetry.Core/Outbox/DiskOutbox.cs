@@ -4,48 +4,57 @@ using Microsoft.Extensions.Options;
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// Store-and-forward on disk as an append-only log, one producer and one consumer: each reading is appended to a
-/// segment file before it is published, acknowledgements move a mark, and a segment goes once all of it is
-/// acknowledged. Survives broker outages, link drops, <c>kill -9</c> and power cuts; sequence numbers run on for the
-/// device's life. Its parts: <see cref="OutboxIndex"/>, <see cref="SegmentFiles"/>, <see cref="Acknowledgements"/>,
-/// <see cref="OutboxBounds"/>, <see cref="RejectedStore"/>, <see cref="OutboxRecovery"/>.
+/// Store-and-forward as an append-only log, one producer and one consumer: each reading is appended to a segment file
+/// before it is published and synced if the broker has not taken it soon; acknowledgements move a mark, and a segment
+/// goes once all of it is acknowledged. Its parts: <see cref="OutboxIndex"/>, <see cref="LogWriter"/>,
+/// <see cref="SegmentFiles"/>, <see cref="SyncDeadline"/>, <see cref="SequenceReservation"/>,
+/// <see cref="Acknowledgements"/>, <see cref="OutboxBounds"/>, <see cref="RejectedStore"/>, <see cref="OutboxRecovery"/>.
 /// </summary>
 public sealed partial class DiskOutbox : IDisposable
 {
-    private readonly OutboxOptions _options;
-    private readonly ILogger<DiskOutbox> _logger;
     private readonly object _lock = new();
     private readonly Acknowledgements _acknowledgements;
     private readonly SegmentFiles _segments;
     private readonly OutboxIndex _index = new();
     private readonly RejectedStore _rejected;
     private readonly OutboxBounds _bounds;
+    private readonly SequenceReservation _numbers;
+    private readonly LogWriter _writer;
+    private readonly SyncDeadline? _deadline;
 
-    // An auto-reset signal: "something was added" wakes a consumer waiting on an empty outbox. The consumer (the
-    // sender) goes on, up to its publish, on the thread that appended, outside the lock: one thread pool hand-off a
-    // reading fewer.
+    // "Something was added" wakes a sender waiting on an empty outbox, which goes on on the appending thread, outside
+    // the lock: one thread pool hand-off a reading fewer.
     private readonly Channel<bool> _added = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, AllowSynchronousContinuations = true });
-    private long _nextSequence;
 
-    // Readings not read back from the file: the one the sender sends now, and the one appended last (at one reading
-    // a tick the sender asks for it at once).
+    // Not read back from the file: the one the sender sends now, and the one appended last, which it asks for at once.
     private OutboxMessage? _head;
     private OutboxMessage? _newest;
 
     public DiskOutbox(IOptions<OutboxOptions> options, ILogger<DiskOutbox> logger, TimeProvider? timeProvider = null)
+        : this(options.Value, logger, timeProvider ?? TimeProvider.System, FileLayer.Disk)
     {
-        var time = timeProvider ?? TimeProvider.System;
-        _options = options.Value;
-        _logger = logger;
-        Directory = OutboxDirectory.Resolve(_options.Directory);
-        _acknowledgements = new Acknowledgements(Directory, time, logger);
-        _rejected = new RejectedStore(Directory, _options.Durable);
-        _bounds = new OutboxBounds(_options.MaxMessages, _options.MaxBytes, logger);
-        var recovered = OutboxRecovery.Run(Directory, _acknowledgements.Acknowledged, new HashSet<string>(StringComparer.Ordinal) { AckMark.FileName, RejectedStore.DirectoryName }, logger);
-        _segments = new SegmentFiles(Directory, recovered.Segments, _acknowledgements, time, logger);
+    }
+
+    /// <param name="files">The file system: the disk's, or a test's that can lose what was not synced.</param>
+    internal DiskOutbox(OutboxOptions options, ILogger<DiskOutbox> logger, TimeProvider time, FileLayer files)
+    {
+        Directory = OutboxDirectory.Resolve(options.Directory);
+        _acknowledgements = new Acknowledgements(files, Directory, time, logger);
+        _rejected = new RejectedStore(Directory, options.Durable);
+        _bounds = new OutboxBounds(options.MaxMessages, options.MaxBytes, logger);
+        string[] ours = [Acknowledgements.FileName, SequenceReservation.FileName, RejectedStore.DirectoryName];
+        var recovered = OutboxRecovery.Run(files, Directory, _acknowledgements.Acknowledged, ours.ToHashSet(StringComparer.Ordinal), logger);
+        _numbers = new SequenceReservation(files, Directory, recovered.NextSequence);
+        _segments = new SegmentFiles(files, Directory, recovered.Segments, _acknowledgements, Remade, time, logger);
+        _writer = new LogWriter(_segments, _index, options.MaxInMemory, Directory, time, logger);
+        _deadline = options.Durable ? new SyncDeadline(options.SyncAfter, _lock, _segments, () => _index.NewestInLog, time, logger) : null;
         recovered.Waiting.ForEach(_index.Add);
-        _nextSequence = recovered.NextSequence;
-        Log.Opened(_logger, Directory, _index.Count, _nextSequence);
+        Log.Opened(logger, Directory, _index.Count, _numbers.Next);
+        lock (_lock)
+        {
+            // What waits from before may be in the page cache only (a crash, not a power cut): it waits for the deadline too.
+            _deadline?.Written();
+        }
     }
 
     public string Directory { get; }
@@ -65,22 +74,16 @@ public sealed partial class DiskOutbox : IDisposable
     /// <summary>Gets how many readings were set aside because the broker will never take them.</summary>
     public long SetAsideCount => _rejected.Count;
 
-    /// <summary>
-    /// Appends a reading to the log; it is safe once this returns (on the device, with <c>Outbox:Durable</c>). A
-    /// sender waiting on an empty outbox goes on from here, on this thread, up to its first wait (the publish sent).
-    /// </summary>
+    /// <summary>Appends a reading to the log (or holds it in memory while the log cannot be written), under the next number.</summary>
     public void Enqueue(string topic, byte[] payload, int qos, DateTimeOffset takenAt)
     {
         lock (_lock)
         {
-            var message = new OutboxMessage(_nextSequence, topic, payload, qos, takenAt);
-            byte[] record = OutboxRecord.Encode(message);
-            var segment = _segments.For(record.Length, message.Sequence);
-            long offset = segment.Append(record, _options.Durable);
-            _nextSequence++;
-            _index.Add(new OutboxEntry(message.Sequence, segment, offset, record.Length));
+            var message = new OutboxMessage(_numbers.Take(), topic, payload, qos, takenAt);
+            _writer.Write(message);
             _newest = message;
             DropBeyondBounds();
+            _deadline?.Written();
         }
 
         _added.Writer.TryWrite(true);
@@ -105,10 +108,7 @@ public sealed partial class DiskOutbox : IDisposable
         }
     }
 
-    /// <summary>
-    /// Returns the first waiting reading that comes after <paramref name="sequence"/>, without waiting, or
-    /// <see langword="null"/> when there is none: how a sender keeps several publishes in flight, in order.
-    /// </summary>
+    /// <summary>The first waiting reading after <paramref name="sequence"/>, or <see langword="null"/>: how a sender keeps several in flight.</summary>
     public OutboxMessage? PeekAfter(long sequence)
     {
         lock (_lock)
@@ -133,35 +133,39 @@ public sealed partial class DiskOutbox : IDisposable
     }
 
     /// <summary>
-    /// The broker will never take this reading (too large, invalid topic): copy it into <c>rejected/</c>, where a person
-    /// can see it, and acknowledge it so the rest can go. Returns where it is kept, or <see langword="null"/> when it
-    /// could not be copied (a full disk): then it is gone, which the caller says.
+    /// The broker will never take this reading (too large, invalid topic): kept in <c>rejected/</c> for a person to see,
+    /// and acknowledged so the rest can go. Returns where it is kept, or <see langword="null"/> when it could not be.
     /// </summary>
     public string? SetAside(long sequence)
     {
-        byte[] record;
+        byte[]? record;
         lock (_lock)
         {
-            if (_index.Oldest is not { } oldest || oldest.Sequence != sequence)
-            {
-                return null;
-            }
-
-            record = oldest.Segment.Read(oldest.Offset, oldest.Length);
+            record = _index.Oldest is { } oldest && oldest.Sequence == sequence ? oldest.Record() : null;
         }
 
-        string? kept = _rejected.Keep(record);
+        string? kept = record is null ? null : _rejected.Keep(record);
         Acknowledge(sequence);
         return kept;
     }
 
+    /// <summary>A clean stop: what waits goes to the device, and the exact next number is written down.</summary>
     public void Dispose()
     {
+        _deadline?.Dispose();
+        _deadline?.Sync();
         lock (_lock)
         {
+            _numbers.Dispose();
             _acknowledgements.Dispose();
             _segments.Dispose();
         }
+    }
+
+    private void Remade()
+    {
+        _acknowledgements.Remake();
+        _numbers.Remake();
     }
 
     // Under the lock.
@@ -177,19 +181,14 @@ public sealed partial class DiskOutbox : IDisposable
     // Under the lock.
     private void DropBeyondBounds()
     {
-        int dropped = 0;
-        for (; _bounds.Exceeded(_index); dropped++)
+        if (_bounds.Enforce(_index, () =>
         {
             _acknowledgements.Set(_index.Oldest!.Value.Sequence);
             Forget();
-        }
-
-        if (dropped > 0)
+        }))
         {
             _segments.DeleteSpent();
         }
-
-        _bounds.Dropped(dropped);
     }
 
     private static partial class Log

@@ -8,15 +8,18 @@ internal sealed partial class OutboxBounds(int maxMessages, long maxBytes, ILogg
 {
     private long _dropped;
 
-    /// <summary>Whether the waiting readings are beyond the bounds, so the oldest must go.</summary>
-    public bool Exceeded(OutboxIndex index) => index.Count > maxMessages || (index.Bytes > maxBytes && index.Count > 1);
-
-    /// <summary>Counts <paramref name="dropped"/> more readings dropped, and says so when it is time.</summary>
-    public void Dropped(int dropped)
+    /// <summary>Drops the oldest with <paramref name="dropOldest"/> while the waiting readings are beyond the bounds; <see langword="true"/> when any went.</summary>
+    public bool Enforce(OutboxIndex index, Action dropOldest)
     {
+        int dropped = 0;
+        for (; index.Count > maxMessages || (index.Bytes > maxBytes && index.Count > 1); dropped++)
+        {
+            dropOldest();
+        }
+
         if (dropped == 0)
         {
-            return;
+            return false;
         }
 
         long total = _dropped += dropped;
@@ -24,6 +27,8 @@ internal sealed partial class OutboxBounds(int maxMessages, long maxBytes, ILogg
         {
             Log.Dropped(logger, maxMessages, maxBytes, total);
         }
+
+        return true;
     }
 
     private static partial class Log

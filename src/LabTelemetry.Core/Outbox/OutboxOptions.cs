@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using LabTelemetry.Core.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace LabTelemetry.Core.Outbox;
@@ -25,9 +26,22 @@ public sealed class OutboxOptions
     [Range(64 * 1024, 64L * 1024 * 1024 * 1024)]
     public long MaxBytes { get; set; } = 64L * 1024 * 1024;
 
-    /// <summary>Gets or sets whether each reading is flushed to the storage device before it counts as written.</summary>
-    /// <value>The default value is <see langword="true"/>: a reading survives a power cut, at the cost of one <c>fdatasync</c> per reading.</value>
+    /// <summary>Gets or sets whether readings the broker has not acknowledged are put on the storage device, so that they survive a power cut.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
     public bool Durable { get; set; } = true;
+
+    /// <summary>Gets or sets how long a reading may wait for the broker's acknowledgement before it is synced to the storage device, with every other that waits then.</summary>
+    /// <value>
+    /// The default value is 1 second: while the broker acknowledges promptly no reading costs a sync, and an outage
+    /// of any length costs one sync a second. Zero syncs each reading as it is written.
+    /// </value>
+    [TimeSpanRange("00:00:00", "00:10:00")]
+    public TimeSpan SyncAfter { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets how many readings are held in memory while the log cannot be written (a full disk, a read-only remount); beyond it the oldest of them are dropped, with a warning.</summary>
+    /// <value>The default value is 5 000 (almost seven hours at the 5 s default interval).</value>
+    [Range(1, 1_000_000)]
+    public int MaxInMemory { get; set; } = 5_000;
 }
 
 /// <summary>Validates the section at start, with the generated (reflection-free) DataAnnotations checks.</summary>

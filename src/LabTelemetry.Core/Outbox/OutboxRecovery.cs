@@ -10,12 +10,12 @@ internal static partial class OutboxRecovery
     public sealed record Recovered(List<LogSegment> Segments, List<OutboxEntry> Waiting, long NextSequence);
 
     /// <param name="ours">Names in the directory that belong to the outbox but are no segment (the mark, the rejected store).</param>
-    public static Recovered Run(string directory, long acknowledged, IReadOnlySet<string> ours, ILogger logger)
+    public static Recovered Run(FileLayer files, string directory, long acknowledged, IReadOnlySet<string> ours, ILogger logger)
     {
         long last = acknowledged;
         var named = new List<(long First, string Path)>();
         var foreign = new List<string>();
-        foreach (string path in Directory.EnumerateFileSystemEntries(directory))
+        foreach (string path in files.Entries(directory))
         {
             string name = Path.GetFileName(path);
             if (SegmentName.TryParse(name, out long first))
@@ -24,7 +24,7 @@ internal static partial class OutboxRecovery
             }
             else if (SegmentName.IsUnfinished(name))
             {
-                TryDelete(path, logger); // a segment the power cut in the making: it never held a reading
+                TryDelete(files, path, logger); // a segment the power cut in the making: it never held a reading
             }
             else if (!ours.Contains(name))
             {
@@ -37,7 +37,7 @@ internal static partial class OutboxRecovery
         var segments = new List<LogSegment>();
         foreach (var (first, path) in named.OrderBy(f => f.First).ThenBy(f => f.Path, StringComparer.Ordinal))
         {
-            if (TryOpen(path, first) is { } segment)
+            if (TryOpen(files, path, first) is { } segment)
             {
                 segments.Add(segment);
             }
@@ -93,11 +93,11 @@ internal static partial class OutboxRecovery
         return new Recovered(kept, waiting, last + 1);
     }
 
-    private static LogSegment? TryOpen(string path, long first)
+    private static LogSegment? TryOpen(FileLayer files, string path, long first)
     {
         try
         {
-            return LogSegment.Open(path, first);
+            return LogSegment.Open(files, path, first);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -105,11 +105,11 @@ internal static partial class OutboxRecovery
         }
     }
 
-    private static void TryDelete(string path, ILogger logger)
+    private static void TryDelete(FileLayer files, string path, ILogger logger)
     {
         try
         {
-            File.Delete(path);
+            files.Delete(path);
         }
         catch (IOException ex)
         {

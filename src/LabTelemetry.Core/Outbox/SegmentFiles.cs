@@ -6,7 +6,8 @@ namespace LabTelemetry.Core.Outbox;
 /// remove the directory): what is still in the open file is sent from it, but new readings go where a restart will
 /// find them. Not thread-safe: the outbox holds its lock around every use.
 /// </summary>
-internal sealed partial class SegmentFiles(string directory, List<LogSegment> segments, Acknowledgements acknowledgements, TimeProvider timeProvider, ILogger logger) : IDisposable
+/// <param name="remade">What else must be made again in a directory made anew (the mark, the reservation).</param>
+internal sealed partial class SegmentFiles(FileLayer files, string directory, List<LogSegment> segments, Acknowledgements acknowledgements, Action remade, TimeProvider timeProvider, ILogger logger) : IDisposable
 {
     // How often an append looks whether its segment file is still there.
     private const int AppendsBetweenChecks = 64;
@@ -43,12 +44,15 @@ internal sealed partial class SegmentFiles(string directory, List<LogSegment> se
 
         if (last is null || !last.HasRoomFor(recordLength))
         {
-            last = LogSegment.Create(directory, sequence, recordLength);
+            last = LogSegment.Create(files, directory, sequence, recordLength);
             segments.Add(last);
         }
 
         return last;
     }
+
+    /// <summary>The segments with records appended since their last sync, and how far each reaches now.</summary>
+    public List<(LogSegment Segment, long End)> Unsynced() => [.. segments.Where(s => s.Unsynced).Select(s => (s, s.End))];
 
     /// <summary>Deletes every segment but the one being written whose readings are all acknowledged.</summary>
     public void DeleteSpent()
@@ -79,11 +83,11 @@ internal sealed partial class SegmentFiles(string directory, List<LogSegment> se
         }
     }
 
-    private static Seen Look(string path)
+    private Seen Look(string path)
     {
         try
         {
-            File.GetAttributes(path);
+            files.Look(path);
             return Seen.There;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
@@ -100,9 +104,9 @@ internal sealed partial class SegmentFiles(string directory, List<LogSegment> se
     {
         try
         {
-            Directory.CreateDirectory(directory);
-            var segment = LogSegment.Create(directory, sequence, recordLength);
-            acknowledgements.Remake();
+            files.CreateDirectory(directory);
+            var segment = LogSegment.Create(files, directory, sequence, recordLength);
+            remade();
             segments.Add(segment);
             return segment;
         }

@@ -43,7 +43,7 @@ public sealed class ReadingValidator(double maxRateCelsiusPerSecond, TimeProvide
             throw new SensorException(SensorFault.PowerOnReset, "85 °C is the DS18B20's power-on value; waiting for the next read to confirm it (check the sensor's power wiring if this repeats).");
         }
 
-        var reading = new SensorReading(celsius, timeProvider.GetUtcNow(), timeProvider.GetTimestamp());
+        var reading = new SensorReading(celsius, WholeMilliseconds(timeProvider.GetUtcNow()), timeProvider.GetTimestamp());
         if (_lastAccepted is { } last && IsTooFast(last, reading) && !ConfirmsJump(reading))
         {
             throw new SensorException(SensorFault.TooFast, $"{celsius} °C after {last.Celsius} °C {Between(last, reading).TotalSeconds:0.#} s earlier is faster than {maxRateCelsiusPerSecond} °C/s (Sensor:MaxRateCelsiusPerSecond).");
@@ -54,6 +54,9 @@ public sealed class ReadingValidator(double maxRateCelsiusPerSecond, TimeProvide
         _consistentJumps = 0;
         return reading;
     }
+
+    // A reading's time as the outbox stores it (Unix milliseconds), so that it is the same on every delivery.
+    private static DateTimeOffset WholeMilliseconds(DateTimeOffset at) => DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()).ToOffset(at.Offset);
 
     // The monotonic clock: NTP stepping the wall clock back would turn every change into a jump, and forward hide one.
     private TimeSpan Between(SensorReading from, SensorReading to) => timeProvider.GetElapsedTime(from.Timestamp, to.Timestamp);

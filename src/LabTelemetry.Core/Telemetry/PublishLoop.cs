@@ -25,7 +25,6 @@ internal sealed partial class PublishLoop(
     private readonly TelemetryOptions _options = telemetryOptions.Value;
     private bool _firstTick = true;
     private int _skipped;
-    private bool _writeFailing;
 
     public string Topic => device.DataTopic;
 
@@ -91,27 +90,7 @@ internal sealed partial class PublishLoop(
         }
 
         byte[] payload = LabPayload.Serialize(reading!.Celsius, _options.Students, _options.Group, _options.Decimals);
-        try
-        {
-            outbox.Enqueue(Topic, payload, _options.Qos, reading.TakenAt);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            if (!_writeFailing)
-            {
-                Log.OutboxWriteFailed(logger, outbox.Directory, ex.Message);
-                _writeFailing = true;
-            }
-
-            return TickOutcome.NotQueued;
-        }
-
-        if (_writeFailing)
-        {
-            Log.OutboxWritable(logger, outbox.Directory);
-            _writeFailing = false;
-        }
-
+        outbox.Enqueue(Topic, payload, _options.Qos, reading.TakenAt);
         return TickOutcome.Queued;
     }
 
@@ -125,11 +104,5 @@ internal sealed partial class PublishLoop(
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Fresh readings again after {Skipped} skipped tick(s)")]
         public static partial void FreshAgain(ILogger logger, int skipped);
-
-        [LoggerMessage(Level = LogLevel.Error, Message = "Cannot write readings to the outbox {Directory}: {Problem}; they are lost until this is fixed")]
-        public static partial void OutboxWriteFailed(ILogger logger, string directory, string problem);
-
-        [LoggerMessage(Level = LogLevel.Information, Message = "Writing readings to the outbox {Directory} works again")]
-        public static partial void OutboxWritable(ILogger logger, string directory);
     }
 }

@@ -8,7 +8,4 @@ internal enum TickOutcome
 
     /// <summary>No valid reading younger than three intervals: nothing sent rather than something stale.</summary>
     SkippedStale,
-
-    /// <summary>The outbox could not be written (disk full, permissions).</summary>
-    NotQueued,
 }

@@ -1,18 +1,17 @@
 using System.Diagnostics;
-using LabTelemetry.Core.Health;
+using System.Text;
 using LabTelemetry.Core.Outbox;
-using LabTelemetry.Core.Sensors;
-using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Tests.Support;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace LabTelemetry.Tests.Integration;
 
 /// <summary>
-/// The outbox on a disk that fills: a small tmpfs mounted for the test (root; CI runs as root). The publish loop says
-/// once that readings cannot be written, keeps going, and says once that writing works again when space returns.
+/// The outbox on a disk that is full: a tiny tmpfs mounted for the test and filled to the last block (root; CI runs as
+/// root). Readings are held in memory while the log cannot be written, said once, and written into the log, in order,
+/// when space comes back, which is said once too.
 /// </summary>
 public sealed class FullDiskTests : IDisposable
 {
@@ -29,44 +28,65 @@ public sealed class FullDiskTests : IDisposable
         _mountPoint.Dispose();
     }
 
-    private static void Run(string program, params string[] args)
+    internal static void Run(string program, params string[] args)
     {
-        using var process = Process.Start(program, args);
+        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardError = true })!;
         process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} failed");
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} failed: {process.StandardError.ReadToEnd()}");
+    }
+
+    /// <summary>Mounts a 64 KiB tmpfs at <paramref name="path"/> and fills it until not one more block fits.</summary>
+    internal static void MountFull(string path)
+    {
+        Run("mount", "-t", "tmpfs", "-o", "size=64k", "labtelemetry-full", path);
+        using var filler = File.OpenWrite(Path.Combine(path, "filler"));
+        try
+        {
+            while (true)
+            {
+                filler.Write(new byte[4096]);
+                filler.Flush();
+            }
+        }
+        catch (IOException)
+        {
+            // Full.
+        }
     }
 
     [SkippableFact]
-    public void DiskFull_IsSaidOnce_ReadingsResumeWhenSpaceReturns_AndThatIsSaidOnce()
+    public async Task DiskFull_ReadingsAreHeldInMemoryAndSentFromThere_SaidOnce_AndWrittenIntoTheLogInOrderWhenSpaceReturns()
     {
         Skip.IfNot(Environment.UserName == "root", "mounting a small tmpfs needs root (CI runs as root)");
-
-        // Room for the outbox's mark, not for a 1 MiB segment: the first append cannot find a place.
-        Run("mount", "-t", "tmpfs", "-o", "size=256k", "labtelemetry-full", _mountPoint.Path);
+        MountFull(_mountPoint.Path);
         _mounted = true;
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
-        var latest = new LatestReading();
-        var logger = new FakeLogger<PublishLoop>();
-        using var outbox = new DiskOutbox(Options.Create(new OutboxOptions { Directory = _mountPoint.Path }), new FakeLogger<DiskOutbox>());
-        var loop = new PublishLoop(latest, outbox, TestDevice.Pi, Options.Create(new TelemetryOptions { Group = "БАГ-18-01", Students = ["Иванов И.И"] }), new Liveness(time), time, logger);
-
-        var whileFull = new List<TickOutcome>();
-        for (int i = 0; i < 5; i++)
+        var logger = new FakeLogger<DiskOutbox>();
+        var outbox = new DiskOutbox(new OutboxOptions { Directory = _mountPoint.Path }, logger, time, FileLayer.Disk);
+        for (int i = 1; i <= 5; i++)
         {
-            latest.Set(new SensorReading(21.5, time.GetUtcNow(), time.GetTimestamp()));
-            whileFull.Add(loop.PublishTick());
+            outbox.Enqueue("DATA/x", Encoding.UTF8.GetBytes($"reading {i}"), 1, time.GetUtcNow());
+            time.Advance(TimeSpan.FromSeconds(1));
         }
 
-        Run("mount", "-o", "remount,size=8m", _mountPoint.Path);
-        latest.Set(new SensorReading(21.5, time.GetUtcNow(), time.GetTimestamp()));
-        var afterwards = loop.PublishTick();
+        // Held, and sent from memory: the sender sees them as it sees any other.
+        Assert.Equal(5, outbox.Count);
+        var first = await outbox.PeekAsync(CancellationToken.None);
+        Assert.Equal("reading 1", Encoding.UTF8.GetString(first.Payload));
+        outbox.Acknowledge(first.Sequence);
 
-        Assert.All(whileFull, outcome => Assert.Equal(TickOutcome.NotQueued, outcome));
-        Assert.Equal(TickOutcome.Queued, afterwards);
-        Assert.Equal(1, outbox.Count);
+        File.Delete(Path.Combine(_mountPoint.Path, "filler"));
+        time.Advance(TimeSpan.FromSeconds(5));
+        outbox.Enqueue("DATA/x", Encoding.UTF8.GetBytes("reading 6"), 1, time.GetUtcNow());
+        outbox.Dispose();
+
         var log = logger.Collector.GetSnapshot();
         var failed = Assert.Single(log, r => r.Message.StartsWith("Cannot write readings to the outbox", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, failed.Level);
         Assert.Contains("No space left on device", failed.Message, StringComparison.Ordinal);
-        Assert.Single(log, r => r.Message.StartsWith("Writing readings to the outbox", StringComparison.Ordinal) && r.Message.EndsWith("works again", StringComparison.Ordinal));
+        Assert.Single(log, r => r.Message.StartsWith("Writing readings to the outbox", StringComparison.Ordinal) && r.Message.Contains("works again", StringComparison.Ordinal));
+
+        // What was held and not yet acknowledged, then the new one, all in the log now, in their order.
+        Assert.Equal(["reading 2", "reading 3", "reading 4", "reading 5", "reading 6"], OutboxFiles.Records(_mountPoint.Path).Select(r => Encoding.UTF8.GetString(r.Payload)));
     }
 }

@@ -73,7 +73,7 @@ public sealed class DiskOutboxTests : IDisposable
         }
 
         Assert.Single(Segments());
-        Assert.Equal(2, Directory.GetFileSystemEntries(_directory.Path).Length); // the segment and the acknowledgement mark
+        Assert.Equal(3, Directory.GetFileSystemEntries(_directory.Path).Length); // the segment, the acknowledgement mark and the reservation
         Assert.Equal(LogSegmentCapacity, new FileInfo(Segments()[0]).Length); // preallocated: appends change no size
     }
 
@@ -105,12 +105,28 @@ public sealed class DiskOutboxTests : IDisposable
         Add(first, 3);
         long third = (await first.PeekAsync(CancellationToken.None)).Sequence;
         await DrainAsync(first);
+        first.Dispose();
 
         var second = Open();
         Add(second, 4);
 
         Assert.Equal(3, third);
         Assert.Equal(4, (await second.PeekAsync(CancellationToken.None)).Sequence);
+    }
+
+    [Fact]
+    public async Task SequenceNumbers_AfterACrash_GoOnAfterTheBlockReserved_NeverReused()
+    {
+        var crashed = Open();
+        Add(crashed, 1);
+        Add(crashed, 2);
+        await DrainAsync(crashed);
+
+        // Not disposed: a crash. The first block reserved 1 to 1024; the next run skips what is left of it.
+        var after = Open();
+        Add(after, 3);
+
+        Assert.Equal(1025, (await after.PeekAsync(CancellationToken.None)).Sequence);
     }
 
     [Fact]
@@ -165,7 +181,7 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     [Fact]
-    public void CrashAtAnyByteOfAnAppend_LosesOnlyThatRecord_AndTheNextRunNumbersOnFromTheLastWholeOne()
+    public void CrashAtAnyByteOfAnAppend_LosesOnlyThatRecord_AndTheNextRunGivesNoNumberGivenBefore()
     {
         var writer = Open();
         for (int i = 1; i <= 3; i++)
@@ -186,7 +202,10 @@ public sealed class DiskOutboxTests : IDisposable
 
             var after = Open();
             Assert.Equal([1L, 2L], after.Waiting());
-            Assert.Equal(3, after.NumberOfTheNextReading());
+
+            // The torn third had its number, and may have reached the broker before the crash: it is not given again.
+            long next = after.NumberOfTheNextReading();
+            Assert.True(next > 3, $"{next} after a crash that cut reading 3");
             after.Dispose();
             _opened.Remove(after);
         }
@@ -210,7 +229,8 @@ public sealed class DiskOutboxTests : IDisposable
         Add(after, 4);
 
         Assert.Equal(["reading 1", "reading 3", "reading 4"], await DrainAsync(after));
-        Assert.Equal(5, after.NumberOfTheNextReading());
+        long next = after.NumberOfTheNextReading();
+        Assert.True(next > 4, $"{next} after readings 1 to 4");
     }
 
     [Fact]
@@ -232,7 +252,8 @@ public sealed class DiskOutboxTests : IDisposable
         var after = Open();
 
         Assert.Equal([1L, 3L], after.Waiting());
-        Assert.Equal(4, after.NumberOfTheNextReading());
+        long next = after.NumberOfTheNextReading();
+        Assert.True(next > 3, $"{next} after readings 1 to 3");
     }
 
     [Fact]

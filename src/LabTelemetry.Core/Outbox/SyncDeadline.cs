@@ -1,0 +1,96 @@
+namespace LabTelemetry.Core.Outbox;
+
+/// <summary>
+/// When readings the broker has not acknowledged go to the storage device: <c>Outbox:SyncAfter</c> after the first
+/// was written, all that wait then in one sync (a group commit), and none the broker took meanwhile. While it
+/// acknowledges promptly no reading costs a sync; an outage of any length costs one each <c>SyncAfter</c>. Each sync
+/// is said at debug level as the watermark it reached: "durable through sequence N".
+/// </summary>
+/// <param name="gate">The outbox's lock, held around what the callbacks read.</param>
+/// <param name="newestInLog">The newest waiting reading that is in the log, or <see langword="null"/>; called under <paramref name="gate"/>.</param>
+internal sealed partial class SyncDeadline(TimeSpan syncAfter, object gate, SegmentFiles segments, Func<long?> newestInLog, TimeProvider timeProvider, ILogger logger) : IDisposable
+{
+    private ITimer? _timer;
+    private bool _armed;
+    private bool _failing;
+
+    /// <summary>Gets the watermark: every reading up to it that the broker had not acknowledged is on the device.</summary>
+    public long DurableThrough { get; private set; }
+
+    /// <summary>A reading was written (under the gate): the deadline starts, unless one already runs; with a zero <c>SyncAfter</c>, a sync now.</summary>
+    public void Written()
+    {
+        if (syncAfter == TimeSpan.Zero)
+        {
+            Sync();
+            return;
+        }
+
+        if (!_armed)
+        {
+            _armed = true;
+            _timer ??= timeProvider.CreateTimer(_ => Sync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _timer.Change(syncAfter, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Syncs what waits and is not on the device yet; the appends go on meanwhile.</summary>
+    public void Sync()
+    {
+        List<(LogSegment Segment, long End)> pending;
+        long through;
+        lock (gate)
+        {
+            _armed = false;
+            if (newestInLog() is not { } newest || newest <= DurableThrough)
+            {
+                return;
+            }
+
+            pending = segments.Unsynced();
+            through = newest;
+        }
+
+        try
+        {
+            foreach (var (segment, _) in pending)
+            {
+                segment.Flush();
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            if (!_failing)
+            {
+                _failing = true;
+                Log.Failed(logger, ex.Message);
+            }
+
+            return;
+        }
+
+        lock (gate)
+        {
+            foreach (var (segment, end) in pending)
+            {
+                segment.Synced(end);
+            }
+
+            DurableThrough = Math.Max(DurableThrough, through);
+            _failing = false;
+        }
+
+        Log.Durable(logger, through);
+    }
+
+    public void Dispose() => _timer?.Dispose();
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Outbox: durable through sequence {Sequence}")]
+        public static partial void Durable(ILogger logger, long sequence);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot sync the outbox's readings to the storage device: {Problem}; they are written, and go to the broker, but a power cut may lose those it has not acknowledged")]
+        public static partial void Failed(ILogger logger, string problem);
+    }
+}
