@@ -64,7 +64,7 @@ internal sealed partial class LogWriter(SegmentFiles segments, OutboxIndex index
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot write readings to the outbox {Directory}: {Problem}. They still go to the broker, held in memory meanwhile (at most {MaxInMemory}, Outbox:MaxInMemory) and lost if the service stops before the disk takes them; free some space or fix the disk")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot write readings to the outbox {Directory} ({Problem}): they still go to the broker, held in memory meanwhile (at most {MaxInMemory}, Outbox:MaxInMemory) and lost if the service stops before the disk takes them; free some space or fix the disk")]
         public static partial void Failed(ILogger logger, string directory, string problem, int maxInMemory);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Writing readings to the outbox {Directory} works again; those held in memory are in the log now")]
