@@ -21,6 +21,12 @@ public sealed class TestSubscriber : IAsyncDisposable
     /// <summary>Gets the <c>sequence</c> user property (the outbox's record number) of every message that had one, duplicates and all.</summary>
     public ConcurrentQueue<string> Sequences { get; } = new();
 
+    /// <summary>Gets every message whole, in the order of arrival: its topic, payload and user properties (MQTT 5).</summary>
+    public ConcurrentQueue<Delivery> Deliveries { get; } = new();
+
+    /// <summary>One message as it arrived.</summary>
+    public sealed record Delivery(string Topic, string Payload, string? Sequence, string? TakenAt, DateTimeOffset At);
+
     /// <summary>Connects and subscribes. A persistent subscriber (MQTT 5, session kept a day) misses nothing while away.</summary>
     public static async Task<TestSubscriber> ConnectAsync(MosquittoBroker broker, string topicFilter, bool persistent = false)
     {
@@ -37,6 +43,10 @@ public sealed class TestSubscriber : IAsyncDisposable
             {
                 subscriber.Sequences.Enqueue(Encoding.UTF8.GetString(sequence.ValueBuffer.Span));
             }
+
+            string? Property(string name) =>
+                e.ApplicationMessage.UserProperties?.FirstOrDefault(p => p.Name == name) is { } property ? Encoding.UTF8.GetString(property.ValueBuffer.Span) : null;
+            subscriber.Deliveries.Enqueue(new Delivery(e.ApplicationMessage.Topic, Encoding.UTF8.GetString(e.ApplicationMessage.Payload), Property("sequence"), Property("taken-at"), TimeProvider.System.GetUtcNow()));
 
             return Task.CompletedTask;
         };
