@@ -14,6 +14,13 @@ internal sealed class PowerCutFiles : FileLayer
     private readonly Dictionary<int, byte[]> _synced = [];
     private readonly Dictionary<string, Dictionary<string, int>> _directories = new(StringComparer.Ordinal);
     private int _next;
+    private int _syncs;
+
+    /// <summary>Gets how many times a file's data was synced (<c>fdatasync</c>), whichever file.</summary>
+    public int Syncs => Volatile.Read(ref _syncs);
+
+    /// <summary>Gets the names of the files synced, one entry a sync, oldest first.</summary>
+    public List<string> Synced { get; } = [];
 
     public override OutboxFile Open(string path, FileMode mode, FileAccess access, FileShare share)
     {
@@ -72,11 +79,13 @@ internal sealed class PowerCutFiles : FileLayer
         }
     }
 
-    private void Synced(string path, byte[] data)
+    private void Keep(string path, byte[] data)
     {
         lock (_lock)
         {
             _synced[_identities[path]] = data;
+            Synced.Add(Path.GetFileName(path));
+            Interlocked.Increment(ref _syncs);
         }
     }
 
@@ -94,7 +103,7 @@ internal sealed class PowerCutFiles : FileLayer
             file.FlushData();
             byte[] data = new byte[file.Length];
             file.Read(data, 0);
-            layer.Synced(Path, data);
+            layer.Keep(Path, data);
         }
 
         protected override void Dispose(bool disposing)
