@@ -90,3 +90,52 @@ public sealed class FullDiskTests : IDisposable
         Assert.Equal(["reading 2", "reading 3", "reading 4", "reading 5", "reading 6"], OutboxFiles.Records(_mountPoint.Path).Select(r => Encoding.UTF8.GetString(r.Payload)));
     }
 }
+
+/// <summary>The service itself on a full disk: what it cannot write still reaches the broker, and waits in memory while the broker is away.</summary>
+public sealed class FullDiskServiceTests : IDisposable
+{
+    private readonly ScratchDirectory _mountPoint = new();
+    private bool _mounted;
+
+    public void Dispose()
+    {
+        if (_mounted)
+        {
+            FullDiskTests.Run("umount", _mountPoint.Path);
+        }
+
+        _mountPoint.Dispose();
+    }
+
+    [SkippableFact]
+    public async Task OnAFullDisk_EveryReadingReachesTheBroker_AndThoseMadeWhileItIsAwayArriveWhenItReturns_InOrder()
+    {
+        Skip.IfNot(Environment.UserName == "root", "mounting a small tmpfs needs root (CI runs as root)");
+        FullDiskTests.MountFull(_mountPoint.Path);
+        _mounted = true;
+        // Persistent, so that what the broker queued for the grader outlives the broker's restart.
+        var broker = MosquittoBroker.NotStarted(persistent: true);
+        await using var _ = broker;
+        await broker.StartAgainAsync();
+        await using var grader = await TestSubscriber.ConnectAsync(broker, "DATA/#", persistent: true);
+        await using var worker = WorkerProcess.Start(ReliabilityTests.WorkerProcessSettings(broker, _mountPoint.Path));
+
+        Assert.True(await Eventually.TrueAsync(() => grader.Sequences.Count >= 10, TimeSpan.FromSeconds(30)), worker.Output);
+        Assert.Contains("Cannot write readings to the outbox", worker.Output, StringComparison.Ordinal);
+
+        await broker.StopAsync(graceful: true);
+
+        // Ten seconds of readings made while the broker is away: held in memory, for the broker to get when it is back.
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        await broker.StartAgainAsync();
+        await grader.ReconnectAsync();
+        Assert.True(await Eventually.TrueAsync(() => worker.Output.Contains("Delivered ", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), worker.Output);
+        await worker.TerminateAsync();
+        await worker.ExitCodeAsync(TimeSpan.FromSeconds(30));
+
+        long[] received = [.. grader.Sequences.Select(long.Parse).Distinct()];
+        int made = (int)received.Max();
+        Assert.Equal(Enumerable.Range(1, made).Select(n => (long)n), received);
+        Assert.True(made >= 30, $"only {made} readings reached the broker\n{worker.Output}");
+    }
+}
