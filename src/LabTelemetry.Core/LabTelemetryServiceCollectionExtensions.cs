@@ -1,6 +1,7 @@
 using LabTelemetry.Core.Delivery;
 using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Health;
+using LabTelemetry.Core.HomeAssistant;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Resilience;
@@ -34,6 +35,7 @@ public static class LabTelemetryServiceCollectionExtensions
         services.AddSection(configuration, ResultsOptions.SectionName, static (section, options) => section.Bind(options, StrictBinding), new ResultsOptionsValidator());
         services.AddSection(configuration, OutboxOptions.SectionName, static (section, options) => section.Bind(options, StrictBinding), new OutboxOptionsValidator());
         services.AddSection(configuration, AvailabilityOptions.SectionName, static (section, options) => section.Bind(options, StrictBinding), new AvailabilityOptionsValidator());
+        services.AddSection(configuration, HomeAssistantOptions.SectionName, static (section, options) => section.Bind(options, StrictBinding), new HomeAssistantOptionsValidator());
 
         services.TryAddSingleton(sp =>
         {
@@ -50,12 +52,14 @@ public static class LabTelemetryServiceCollectionExtensions
         services.TryAddSingleton<IBrokerClient>(_ => new MqttNetBrokerClient());
         services.AddSingleton(sp => new MqttConnection(
             sp.Get<IBrokerClient>(), sp.Section<MqttOptions>(), sp.Section<AvailabilityOptions>(), sp.Get<DeviceIdentity>(), sp.Get<TimeProvider>(), sp.Logger<MqttConnection>()));
-        services.AddSingleton(sp => new DiskOutbox(sp.Section<OutboxOptions>(), sp.Logger<DiskOutbox>(), sp.Get<TimeProvider>()));
+        services.AddSingleton(sp => new DiskOutbox(sp.Section<OutboxOptions>(), sp.Logger<DiskOutbox>(), sp.Get<TimeProvider>(), [AnnouncedTopic.FileName]));
         services.AddSingleton(sp => new Liveness(sp.Get<TimeProvider>()));
         services.AddSingleton(_ => new NetworkLink());
 
         // Hosts stop services in reverse order: the publish loop and the outbox sender first, then the connection
         // says goodbye, and the result subscriber, which registers its topic before the first connect, last.
+        services.AddHostedService(sp => new DiscoveryAnnouncer(
+            sp.Get<MqttConnection>(), sp.Section<HomeAssistantOptions>().Value, Announcement(sp), new AnnouncedTopic(sp.Get<DiskOutbox>().Directory), sp.Section<MqttOptions>().Value.OperationTimeout, sp.Logger<DiscoveryAnnouncer>()));
         services.AddHostedService(sp => new ResultSubscriber(
             sp.Get<MqttConnection>(), sp.Section<ResultsOptions>(), sp.Section<TelemetryOptions>().Value.Group, sp.Get<TimeProvider>(), sp.Logger<ResultSubscriber>()));
         services.AddHostedService(sp => new ConnectionSupervisor(
@@ -75,6 +79,16 @@ public static class LabTelemetryServiceCollectionExtensions
         new(TimeSpan.FromSeconds(1), mqtt.MaxReconnectDelay, stableAfter);
 
     private static void StrictBinding(BinderOptions binder) => binder.ErrorOnUnknownConfiguration = true;
+
+    // The thermometer as Home Assistant is told of it: the device's names, the publish interval and the status payloads.
+    private static (string Topic, byte[] Payload) Announcement(IServiceProvider services)
+    {
+        var device = services.Get<DeviceIdentity>();
+        var availability = services.Section<AvailabilityOptions>().Value;
+        return (
+            DiscoveryConfig.Topic(services.Section<HomeAssistantOptions>().Value.Prefix, device),
+            DiscoveryConfig.Payload(device, services.Section<TelemetryOptions>().Value.Interval, (availability.Online, availability.Offline)));
+    }
 
     private static ITemperatureSensor CreateSensor(IServiceProvider services)
     {

@@ -1,45 +1,41 @@
 using System.Buffers;
 using System.Threading.Channels;
+using MQTTnet;
 
 namespace LabTelemetry.Core.Mqtt;
 
 /// <summary>
-/// The bounded queue of what the broker delivers on our subscriptions. When its reader falls behind, new messages
-/// are dropped and counted; payloads larger than the subscriptions take are refused (with MQTT 5 the broker never
-/// sends them, with 3.1.1 they are dropped here). A warning on the first and every thousandth of each.
+/// What the broker delivers on our subscriptions, each filter's into a bounded queue of its own. When a reader falls
+/// behind, new messages for it are dropped and counted; payloads larger than its filter takes are refused (with MQTT
+/// 5 the broker never sends them, with 3.1.1 they are dropped here). A warning on the first and every thousandth.
 /// </summary>
-internal sealed partial class Inbox(Func<int> maxPayloadBytes, ILogger logger)
+internal sealed partial class Inbox(ILogger logger)
 {
     private const int Capacity = 1024;
 
-    private readonly Channel<ReceivedMessage> _received = Channel.CreateBounded<ReceivedMessage>(
-        new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-
+    private volatile Route[] _routes = [];
     private long _dropped;
     private long _oversized;
 
-    public ChannelReader<ReceivedMessage> Reader => _received.Reader;
+    /// <summary>A queue for what arrives on <paramref name="topicFilter"/>, payloads above <paramref name="maxPayloadBytes"/> refused.</summary>
+    public ChannelReader<ReceivedMessage> Add(string topicFilter, int maxPayloadBytes)
+    {
+        var route = new Route(topicFilter, maxPayloadBytes, Channel.CreateBounded<ReceivedMessage>(
+            new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true }));
+        _routes = [.. _routes, route];
+        return route.Queue.Reader;
+    }
 
     // Never throws: a throwing handler leaves a QoS 1 message unacknowledged, and the broker sends it again forever.
     public Task OnMessageReceivedAsync(string topic, ReadOnlySequence<byte> payload)
     {
         try
         {
-            int max = maxPayloadBytes();
-            if (payload.Length > max)
+            foreach (var route in _routes)
             {
-                long oversized = Interlocked.Increment(ref _oversized);
-                if (oversized == 1 || oversized % 1000 == 0)
+                if (MqttTopicFilterComparer.Compare(topic, route.Filter) == MqttTopicFilterCompareResult.IsMatch)
                 {
-                    Log.Oversized(logger, topic, payload.Length, max, oversized);
-                }
-            }
-            else if (!_received.Writer.TryWrite(new ReceivedMessage(topic, payload.ToArray())))
-            {
-                long dropped = Interlocked.Increment(ref _dropped);
-                if (dropped == 1 || dropped % 1000 == 0)
-                {
-                    Log.Dropped(logger, dropped);
+                    Deliver(route, topic, payload);
                 }
             }
         }
@@ -52,6 +48,28 @@ internal sealed partial class Inbox(Func<int> maxPayloadBytes, ILogger logger)
 
         return Task.CompletedTask;
     }
+
+    private void Deliver(Route route, string topic, ReadOnlySequence<byte> payload)
+    {
+        if (payload.Length > route.MaxPayloadBytes)
+        {
+            long oversized = Interlocked.Increment(ref _oversized);
+            if (oversized == 1 || oversized % 1000 == 0)
+            {
+                Log.Oversized(logger, topic, payload.Length, route.MaxPayloadBytes, oversized);
+            }
+        }
+        else if (!route.Queue.Writer.TryWrite(new ReceivedMessage(topic, payload.ToArray())))
+        {
+            long dropped = Interlocked.Increment(ref _dropped);
+            if (dropped == 1 || dropped % 1000 == 0)
+            {
+                Log.Dropped(logger, dropped);
+            }
+        }
+    }
+
+    private sealed record Route(string Filter, int MaxPayloadBytes, Channel<ReceivedMessage> Queue);
 
     private static partial class Log
     {

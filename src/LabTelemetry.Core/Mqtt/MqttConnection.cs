@@ -38,7 +38,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
         _state = new ConnectionStateMachine(timeProvider);
         Publisher = new Publisher(client, Broker, _options.IsVersion5, timeProvider);
         Subscriptions = new Subscriptions(client, Broker, _options.OperationTimeout, timeProvider, logger);
-        _inbox = new Inbox(() => Subscriptions.MaxPayloadBytes, logger);
+        _inbox = new Inbox(logger);
 
         // Built once here so that a bad CA file stops the service at start, not at the first connect.
         _ = BuildClientOptions();
@@ -56,11 +56,18 @@ public sealed partial class MqttConnection : IAsyncDisposable
     /// <summary>Gets where the connection stands.</summary>
     public ConnectionState State => _state.State;
 
-    /// <summary>Gets the messages received on our subscriptions.</summary>
-    public ChannelReader<ReceivedMessage> Received => _inbox.Reader;
+    /// <summary>Raised, on the supervisor's thread, each time a connect has succeeded (subscribed, online published); it must not wait.</summary>
+    public event Action? Connected;
 
     /// <summary>Gets the topic filters we listen on, subscribed on every connect.</summary>
     internal Subscriptions Subscriptions { get; }
+
+    /// <summary>Listens on <paramref name="topicFilter"/> from the next connect on; what arrives on it, in a queue of its own, payloads above <paramref name="maxPayloadBytes"/> refused.</summary>
+    public ChannelReader<ReceivedMessage> Subscribe(string topicFilter, int maxPayloadBytes)
+    {
+        Subscriptions.Add(topicFilter, maxPayloadBytes);
+        return _inbox.Add(topicFilter, maxPayloadBytes);
+    }
 
     /// <inheritdoc cref="ConnectionStateMachine.TakeLastDrop"/>
     public ConnectionDrop? TakeLastDrop() => _state.TakeLastDrop();
@@ -71,10 +78,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
     /// <inheritdoc cref="ConnectionStateMachine.WaitForTroubleAsync"/>
     public Task WaitForTroubleAsync(TimeSpan atMost, CancellationToken cancellationToken) => _state.WaitForTroubleAsync(atMost, cancellationToken);
 
-    /// <summary>
-    /// A publish went unanswered: wake the supervisor to ping now. MQTTnet does not always raise
-    /// <c>DisconnectedAsync</c> after failed publishes, so health is judged by outcomes too.
-    /// </summary>
+    /// <summary>A publish went unanswered: the supervisor pings now (MQTTnet does not always say when a link died under a publish).</summary>
     public void ReportUnhealthy() => _state.MoveTo(ConnectionState.Unhealthy);
 
     /// <summary>Connects once; throws when the broker refuses or does not answer in time.</summary>
@@ -93,6 +97,7 @@ public sealed partial class MqttConnection : IAsyncDisposable
         await _status.SendOnlineAsync(_client, Broker, _options.OperationTimeout, _timeProvider, cancellationToken).ConfigureAwait(false);
         Log.Connected(_logger, Broker, ClientId, answer.SessionPresent);
         _state.MoveTo(ConnectionState.Connected);
+        Connected?.Invoke();
     }
 
     /// <summary>Pings the broker; <see langword="false"/> when not connected or no answer came in time (the link counts as dropped).</summary>

@@ -20,16 +20,17 @@ public sealed class Publisher(IBrokerClient client, string broker, bool version5
     public long MaxPacketBytes { get; set; }
 
     /// <summary>Publishes and waits at most <paramref name="timeout"/> for the broker's acknowledgement.</summary>
+    /// <param name="retain">Whether the broker keeps it for whoever subscribes later (readings never are; an announcement is).</param>
     /// <param name="takenAt">With MQTT 5, travels as the user property <c>taken-at</c>; the payload stays the lab's exact JSON.</param>
     /// <param name="sequence">With MQTT 5, travels as the user property <c>sequence</c>, so a subscriber can tell a redelivery from a new reading.</param>
-    public async Task<PublishOutcome> PublishAsync(string topic, byte[] payload, int qos, TimeSpan timeout, CancellationToken cancellationToken, DateTimeOffset? takenAt = null, long? sequence = null)
+    public async Task<PublishOutcome> PublishAsync(string topic, byte[] payload, int qos, TimeSpan timeout, CancellationToken cancellationToken, DateTimeOffset? takenAt = null, long? sequence = null, bool retain = false)
     {
         if (!client.IsConnected)
         {
             return PublishOutcome.Unanswered($"not connected to {broker}");
         }
 
-        var message = Build(topic, payload, qos, takenAt, sequence);
+        var message = Build(topic, payload, qos, takenAt, sequence, retain);
         if (MaxPacketBytes is > 0 and var max && PacketSize(message) is var size && size > max)
         {
             return new PublishOutcome(PublishVerdict.Rejected, $"the publish to {topic} would be a {size}-byte packet, more than the {max} bytes {broker} accepts (its max_packet_size)");
@@ -56,13 +57,13 @@ public sealed class Publisher(IBrokerClient client, string broker, bool version5
         }
     }
 
-    private MqttApplicationMessage Build(string topic, byte[] payload, int qos, DateTimeOffset? takenAt, long? sequence)
+    private MqttApplicationMessage Build(string topic, byte[] payload, int qos, DateTimeOffset? takenAt, long? sequence, bool retain)
     {
         var builder = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(payload)
             .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)qos)
-            .WithRetainFlag(false);
+            .WithRetainFlag(retain);
         if (version5 && takenAt is { } at)
         {
             builder = builder.WithUserProperty("taken-at", Utf8(at.ToString("O", CultureInfo.InvariantCulture)));

@@ -30,19 +30,20 @@ public sealed partial class DiskOutbox : IDisposable
     private OutboxMessage? _head;
     private OutboxMessage? _newest;
 
-    public DiskOutbox(IOptions<OutboxOptions> options, ILogger<DiskOutbox> logger, TimeProvider? timeProvider = null)
-        : this(options.Value, logger, timeProvider ?? TimeProvider.System, FileLayer.Disk)
+    /// <param name="neighbours">Names in the directory that other parts of the service keep there: not the outbox's, not foreign either.</param>
+    public DiskOutbox(IOptions<OutboxOptions> options, ILogger<DiskOutbox> logger, TimeProvider? timeProvider = null, IEnumerable<string>? neighbours = null)
+        : this(options.Value, logger, timeProvider ?? TimeProvider.System, FileLayer.Disk, neighbours)
     {
     }
 
     /// <param name="files">The file system: the disk's, or a test's that can lose what was not synced.</param>
-    internal DiskOutbox(OutboxOptions options, ILogger<DiskOutbox> logger, TimeProvider time, FileLayer files)
+    internal DiskOutbox(OutboxOptions options, ILogger<DiskOutbox> logger, TimeProvider time, FileLayer files, IEnumerable<string>? neighbours = null)
     {
         Directory = OutboxDirectory.Resolve(options.Directory);
         _acknowledgements = new Acknowledgements(files, Directory, time, logger);
         _rejected = new RejectedStore(Directory, options.Durable);
         _bounds = new OutboxBounds(options.MaxMessages, options.MaxBytes, logger);
-        string[] ours = [Acknowledgements.FileName, SequenceReservation.FileName, RejectedStore.DirectoryName];
+        string[] ours = [Acknowledgements.FileName, SequenceReservation.FileName, RejectedStore.DirectoryName, .. neighbours ?? []];
         var recovered = OutboxRecovery.Run(files, Directory, _acknowledgements.Acknowledged, ours.ToHashSet(StringComparer.Ordinal), logger);
         _numbers = new SequenceReservation(files, Directory, recovered.NextSequence);
         _segments = new SegmentFiles(files, Directory, recovered.Segments, _acknowledgements, Remade, time, logger);

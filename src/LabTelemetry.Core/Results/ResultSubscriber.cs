@@ -22,14 +22,16 @@ internal sealed partial class ResultSubscriber(
     private readonly ResultsOptions _options = resultsOptions.Value;
     private readonly LogBudget _budget = new(resultsOptions.Value.MaxLoggedPerSecond, timeProvider);
 
+    private ChannelReader<ReceivedMessage>? _results;
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         // Registered before the connection supervisor starts, so the first connect already subscribes.
-        connection.Subscriptions.Add(_options.Topic, _options.MaxPayloadBytes);
+        _results = connection.Subscribe(_options.Topic, _options.MaxPayloadBytes);
         return base.StartAsync(cancellationToken);
     }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => ReadAsync(connection.Received, stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => ReadAsync(_results!, stoppingToken);
 
     /// <summary>Logs what arrives until <paramref name="stoppingToken"/> fires or the channel is completed.</summary>
     internal async Task ReadAsync(ChannelReader<ReceivedMessage> reader, CancellationToken stoppingToken)

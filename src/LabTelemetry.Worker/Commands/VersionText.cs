@@ -1,12 +1,10 @@
-using System.Reflection;
+using LabTelemetry.Core.Device;
 
 namespace LabTelemetry.Worker.Commands;
 
 internal static class VersionText
 {
-    /// <summary>Gets the build's version, set once in Directory.Build.props; the Debian package is named by it.</summary>
-    public static string Version { get; } =
-        typeof(VersionText).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+    public static string Version => SoftwareVersion.Value;
 
     public static string Text => $"LabTelemetry {Version}";
 

@@ -7,7 +7,7 @@ namespace LabTelemetry.Worker.Diagnostics;
 /// <summary>Where the configuration came from, and the values set there, secrets masked.</summary>
 internal static class ConfigurationReport
 {
-    private static readonly string[] Sections = ["Mqtt", "Device", "Sensor", "Telemetry", "Results", "Outbox", "Availability"];
+    private static readonly string[] Sections = ["Mqtt", "Device", "Sensor", "Telemetry", "Results", "Outbox", "Availability", "HomeAssistant"];
 
     public static IEnumerable<CheckLine> Describe(IConfigurationRoot configuration, int commandLineSettings)
     {

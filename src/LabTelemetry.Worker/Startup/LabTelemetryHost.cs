@@ -1,5 +1,6 @@
 using LabTelemetry.Core;
 using LabTelemetry.Core.Device;
+using LabTelemetry.Core.HomeAssistant;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Results;
@@ -69,6 +70,7 @@ internal static class LabTelemetryHost
         Try(() => services.GetRequiredService<IOptions<ResultsOptions>>().Value);
         Try(() => services.GetRequiredService<IOptions<OutboxOptions>>().Value);
         Try(() => services.GetRequiredService<IOptions<AvailabilityOptions>>().Value);
+        Try(() => services.GetRequiredService<IOptions<HomeAssistantOptions>>().Value);
         if (problems.Count == 0)
         {
             // Resolve the device's MAC, load the CA file and open the outbox directory: each can fail for reasons a person must fix.

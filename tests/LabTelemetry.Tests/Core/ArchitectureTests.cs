@@ -30,6 +30,7 @@ public class ArchitectureTests
         "Mqtt",          // the connection
         "Delivery",      // outbox → connection
         "Results",       // connection → log
+        "HomeAssistant", // the device announced over the connection
     ];
 
     private static readonly Architecture Core = new ArchLoader().LoadAssemblies(typeof(DiskOutbox).Assembly).Build();

@@ -2,12 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Mqtt;
-using LabTelemetry.Core.Outbox;
-using LabTelemetry.Core.Results;
-using LabTelemetry.Core.Sensors;
-using LabTelemetry.Core.Telemetry;
 using LabTelemetry.Tests.Support;
 
 namespace LabTelemetry.Tests.Docs;
@@ -19,16 +14,11 @@ namespace LabTelemetry.Tests.Docs;
 /// </summary>
 public partial class ReadmeConfigurationTableTests
 {
-    private static readonly Dictionary<string, Type> Sections = new(StringComparer.Ordinal)
-    {
-        [MqttOptions.SectionName] = typeof(MqttOptions),
-        [AvailabilityOptions.SectionName] = typeof(AvailabilityOptions),
-        [OutboxOptions.SectionName] = typeof(OutboxOptions),
-        [DeviceOptions.SectionName] = typeof(DeviceOptions),
-        [SensorOptions.SectionName] = typeof(SensorOptions),
-        [TelemetryOptions.SectionName] = typeof(TelemetryOptions),
-        [ResultsOptions.SectionName] = typeof(ResultsOptions),
-    };
+    // Every options class of Core: the types that name a configuration section.
+    private static readonly Dictionary<string, Type> Sections = typeof(MqttOptions).Assembly.GetTypes()
+        .Select(t => (Type: t, Name: t.GetField("SectionName", BindingFlags.Public | BindingFlags.Static)?.GetRawConstantValue() as string))
+        .Where(s => s.Name is not null)
+        .ToDictionary(s => s.Name!, s => s.Type, StringComparer.Ordinal);
 
     /// <summary>One row: its keys and its default cell.</summary>
     public sealed record Row(string[] Keys, string Default);
@@ -82,6 +72,12 @@ public partial class ReadmeConfigurationTableTests
         {
             Assert.Equal(written, Text(value));
         }
+    }
+
+    [Fact]
+    public void TheOptionsClasses_AreFound()
+    {
+        Assert.Equal(["Availability", "Device", "HomeAssistant", "Mqtt", "Outbox", "Results", "Sensor", "Telemetry"], Sections.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]

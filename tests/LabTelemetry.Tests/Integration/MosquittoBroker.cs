@@ -57,8 +57,11 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// A broker that logs every packet (<c>log_type all</c>) to a file the test reads, so it can count what the
     /// worker sends: CONNECTs, PINGREQs, PUBLISHes. Not started: write its files first (<see cref="WriteFile"/>).
     /// </summary>
-    public static MosquittoBroker Logging(params string[] extraConfig) =>
-        new(FreePort(), Host, ["log_type all", "log_dest file {dir}/mosquitto.log", "log_timestamp false", .. extraConfig]);
+    public static MosquittoBroker Logging(params string[] extraConfig) => LoggingAt(Host, extraConfig);
+
+    /// <summary>As <see cref="Logging"/>, listening on <paramref name="address"/> (a test host's of its own).</summary>
+    public static MosquittoBroker LoggingAt(string address, params string[] extraConfig) =>
+        new(FreePort(), address, ["log_type all", "log_dest file {dir}/mosquitto.log", "log_timestamp false", .. extraConfig]);
 
     /// <summary>A broker that is not running yet: its port is reserved for <see cref="StartAgainAsync"/>.</summary>
     public static MosquittoBroker NotStarted(bool persistent = false) => new(FreePort(), Host, persistent ? PersistenceConfig() : []);

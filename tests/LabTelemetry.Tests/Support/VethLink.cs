@@ -36,7 +36,8 @@ internal sealed class VethLink : IDisposable
     public IReadOnlyList<string> Wrapper => ["ip", "netns", "exec", _namespace];
 
     /// <param name="deviceSide">The interface's name inside the namespace; its own name when <see langword="null"/>.</param>
-    public static VethLink Create(string? deviceSide = null)
+    /// <param name="mac">The MAC of the interface inside, when it should be a known one (a Pi's).</param>
+    public static VethLink Create(string? deviceSide = null, string? mac = null)
     {
         var link = new VethLink(Guid.NewGuid().ToString("N")[..6], Random.Shared.Next(1, 255), deviceSide);
         string device = "ltd" + link._hostSide[3..];
@@ -47,6 +48,11 @@ internal sealed class VethLink : IDisposable
         {
             Ip("-n", link._namespace, "link", "set", device, "name", deviceSide);
             device = deviceSide;
+        }
+
+        if (mac is not null)
+        {
+            Ip("-n", link._namespace, "link", "set", device, "address", mac);
         }
 
         Ip("addr", "add", link.HostAddress + "/30", "dev", link._hostSide);
