@@ -49,13 +49,6 @@ internal sealed class ConnectionRig : IAsyncDisposable
         Assert.True(await Eventually.TrueAsync(() => Connection.State == ConnectionState.Connected), "the supervisor did not connect");
     }
 
-    /// <summary>Moves fake time on by <paramref name="step"/>, then lets the loops that woke run.</summary>
-    public async Task AdvanceAsync(TimeSpan step)
-    {
-        Time.Advance(step);
-        await Task.Delay(50);
-    }
-
     public async ValueTask DisposeAsync()
     {
         await Supervisor.StopAsync(CancellationToken.None);
