@@ -47,6 +47,9 @@ internal sealed class FakeBrokerClient(FakeTimeProvider? time = null) : IBrokerC
     /// <summary>Gets the moments of the PINGREQs, since the clock's start.</summary>
     public TimeSpan[] PingMoments => [.. _pingMoments];
 
+    /// <summary>Gets the options of the last CONNECT: the client id and the will it carried.</summary>
+    public MqttClientOptions? LastConnect { get; private set; }
+
     public ConcurrentQueue<MqttApplicationMessage> Published { get; } = new();
 
     public ConcurrentQueue<string> Subscribed { get; } = new();
@@ -54,6 +57,7 @@ internal sealed class FakeBrokerClient(FakeTimeProvider? time = null) : IBrokerC
     public Task<ConnectAnswer> ConnectAsync(MqttClientOptions options, CancellationToken cancellationToken)
     {
         Note(_connectMoments);
+        LastConnect = options;
         var answer = ConnectAnswer(Interlocked.Increment(ref _connects));
         IsConnected = answer.Code == MqttClientConnectResultCode.Success;
         return Task.FromResult(answer);
