@@ -28,6 +28,7 @@ public sealed class CrashLoopTests(ITestOutputHelper output)
             await using var worker = WorkerProcess.Start(settings);
             int before = grader.Sequences.Count;
             Assert.True(await Eventually.TrueAsync(() => grader.Sequences.Count > before, TimeSpan.FromSeconds(30)), worker.Output);
+            // The worker process runs a random moment of real time before the kill, so kills land at different points of its work.
             await Task.Delay(random.Next(0, 400));
             await worker.KillAsync();
         }

@@ -196,6 +196,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
             }
             catch (SocketException)
             {
+                // Between tries to connect to mosquitto, which is starting.
                 await Task.Delay(50).ConfigureAwait(false);
             }
         }

@@ -5,10 +5,10 @@ using Microsoft.Extensions.Time.Testing;
 namespace LabTelemetry.Tests.Support;
 
 /// <summary>
-/// Fake time that knows its armed timers and when each is due. <c>Task.Delay</c>, <c>WaitAsync</c> with a timeout,
-/// <see cref="PeriodicTimer"/> and a timed <see cref="CancellationTokenSource"/> on it each arm one, so a test can wait
-/// until the code under test waits on the clock (<see cref="ParkedAsync(TimeSpan[])"/>): then none of it runs until time moves,
-/// and a count taken after moving to just before the next due moment proves that nothing happened before it.
+/// Fake time that knows its armed timers and when each is due. A delay, a <c>WaitAsync</c> with a timeout, a
+/// <see cref="PeriodicTimer"/> and a timed <see cref="CancellationTokenSource"/> on it each arm one, so a test can
+/// wait until the code under test waits on the clock (<see cref="ParkedAsync(TimeSpan[])"/>): then none of it runs
+/// until time moves, and a count taken after moving to just before the next due moment proves nothing came before it.
 /// </summary>
 internal sealed class WatchedTimeProvider() : FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero))
 {
@@ -48,7 +48,7 @@ internal sealed class WatchedTimeProvider() : FakeTimeProvider(new DateTimeOffse
     /// and no fewer: each loop under test waits on its timer, and nothing else of it is left to run.
     /// </summary>
     /// <remarks>
-    /// Exact for a timer armed as the code starts to wait (<c>Task.Delay</c>, <c>WaitAsync</c>); a deadline armed
+    /// Exact for a timer armed as the code starts to wait (a delay, <c>WaitAsync</c>); a deadline armed
     /// before the operation it bounds needs <see cref="ParkedAsync(Func{bool}, TimeSpan[])"/> to say the operation is
     /// under way.
     /// </remarks>
