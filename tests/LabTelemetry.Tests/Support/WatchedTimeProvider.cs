@@ -19,6 +19,9 @@ internal sealed class WatchedTimeProvider() : FakeTimeProvider(new DateTimeOffse
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _arms;
 
+    /// <summary>Gets or sets how long (in real time) <see cref="ParkedAsync(TimeSpan[])"/> waits: long enough for a loaded 2-core machine.</summary>
+    public TimeSpan Limit { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Gets or sets what the fakes have seen, in words, for a failure to add: the supervisor pinging flat out shows there.</summary>
     public Func<string>? Describe { get; set; }
 
@@ -44,7 +47,7 @@ internal sealed class WatchedTimeProvider() : FakeTimeProvider(new DateTimeOffse
     }
 
     /// <summary>
-    /// Waits (in real time, at most 15 s) until exactly the timers due at <paramref name="dueAt"/> are armed, no more
+    /// Waits (in real time, at most <see cref="Limit"/>) until exactly the timers due at <paramref name="dueAt"/> are armed, no more
     /// and no fewer: each loop under test waits on its timer, and nothing else of it is left to run.
     /// </summary>
     /// <remarks>
@@ -86,7 +89,7 @@ internal sealed class WatchedTimeProvider() : FakeTimeProvider(new DateTimeOffse
                 return;
             }
 
-            var left = TimeSpan.FromSeconds(15) - limit.Elapsed;
+            var left = Limit - limit.Elapsed;
             if (left <= TimeSpan.Zero)
             {
                 string unmet = parked ? " (and the condition given did not hold, or the thread pool stayed busy)" : string.Empty;
