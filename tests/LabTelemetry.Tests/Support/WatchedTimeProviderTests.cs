@@ -10,6 +10,7 @@ public sealed class WatchedTimeProviderTests
     [Fact]
     public async Task ADelay_IsArmedUntilItsMoment_AndGoneOnceFired()
     {
+        // A delay on the fake clock, the subject here: it waits for no real time.
         var delay = Task.Delay(At(3), _time);
 
         Assert.Equal([At(3)], _time.Armed());
