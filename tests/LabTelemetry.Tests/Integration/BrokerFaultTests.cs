@@ -38,6 +38,8 @@ public sealed class BrokerFaultTests(ITestOutputHelper output)
     {
         int pings = broker.Count(Pings), connects = broker.Count(Connects), publishes = broker.LogLines().Count(l => l.Contains(Publishes, StringComparison.Ordinal));
         var cpu = worker.CpuTime;
+
+        // The worker process and mosquitto run on the real clock: their pace is counted over this much of it.
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         var seen = (broker.Count(Pings) - pings, broker.Count(Connects) - connects, broker.LogLines().Count(l => l.Contains(Publishes, StringComparison.Ordinal)) - publishes, worker.CpuTime - cpu);
         output.WriteLine($"over {seconds} s: {seen.Item1} PINGREQ, {seen.Item2} CONNECT, {seen.Item3} PUBLISH, worker CPU {seen.Item4.TotalSeconds:0.00} s");
@@ -69,6 +71,8 @@ public sealed class BrokerFaultTests(ITestOutputHelper output)
         Assert.True(await Eventually.TrueAsync(() => grader.Received.Count >= 2, Within), worker.Output);
 
         await broker.SignalAsync("STOP");
+
+        // Mosquitto stopped for 3 s of the worker process's real time: longer than its operation timeout of 2 s.
         await Task.Delay(TimeSpan.FromSeconds(3));
         await broker.SignalAsync("CONT");
         int before = grader.Received.Count;

@@ -43,6 +43,8 @@ public sealed class ConnectBlameTests
         var ex = await ConnectToAsync(async socket =>
         {
             await ReadConnectAsync(socket);
+
+            // A silent server holds the connection past the real MQTTnet client's timeout, which runs on the real clock.
             await Task.Delay(Timeout * 3);
         });
 

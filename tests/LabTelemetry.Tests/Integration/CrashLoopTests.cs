@@ -29,7 +29,7 @@ public sealed class CrashLoopTests(ITestOutputHelper output)
             int before = grader.Deliveries.Count;
             Assert.True(await Eventually.TrueAsync(() => grader.Deliveries.Count > before, TimeSpan.FromSeconds(30)), worker.Output);
 
-            // A random moment of appends and acknowledgements in the real process's life.
+            // The worker process runs a random moment of real time before the kill, so kills land at different points of its work.
             await Task.Delay(random.Next(0, 400));
             await worker.KillAsync();
         }

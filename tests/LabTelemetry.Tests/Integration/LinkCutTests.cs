@@ -16,7 +16,7 @@ public sealed class LinkCutTests
         await using var worker = WorkerProcess.StartWrapped(link.Wrapper, ReliabilityTests.WorkerProcessSettings(broker, outbox.Path));
         Assert.True(await Eventually.TrueAsync(() => grader.Sequences.Count >= 3, TimeSpan.FromSeconds(30)), worker.Output);
 
-        // Keep-alive is 2 s, so a silent link is declared dead after 3 s; cut it for 6.
+        // Keep-alive is 2 s, so a silent link is declared dead after 3 s; cut it for 6 s of the worker process's real time.
         link.Cut();
         await Task.Delay(TimeSpan.FromSeconds(6));
         int receivedDuringCut = grader.Sequences.Count;

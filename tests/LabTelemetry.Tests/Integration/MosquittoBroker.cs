@@ -199,6 +199,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
             }
             catch (SocketException)
             {
+                // Between tries to connect to mosquitto, which is starting.
                 await Task.Delay(50).ConfigureAwait(false);
             }
         }

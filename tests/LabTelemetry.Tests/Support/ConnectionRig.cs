@@ -1,24 +1,26 @@
 using LabTelemetry.Core.Device;
 using LabTelemetry.Core.Health;
 using LabTelemetry.Core.Mqtt;
-using Microsoft.Extensions.Logging.Testing;
-using Microsoft.Extensions.Time.Testing;
 using LabTelemetry.Core.Resilience;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace LabTelemetry.Tests.Support;
 
 /// <summary>
 /// The real connection, supervisor and reconnect policy on fake time, in front of a <see cref="FakeBrokerClient"/>:
-/// what the supervisor and the outbox sender do around each fault, in milliseconds of real time.
+/// what the supervisor and the outbox sender do around each fault, in milliseconds of real time. The tests move time
+/// only once every loop waits on its timer (<see cref="WatchedTimeProvider.ParkedAsync(TimeSpan[])"/>).
 /// </summary>
 internal sealed class ConnectionRig : IAsyncDisposable
 {
     public ConnectionRig(MqttOptions? options = null)
     {
+        Broker = new(Time);
         Options = options ?? new MqttOptions { HealthCheckInterval = TimeSpan.FromSeconds(5), MaxReconnectDelay = TimeSpan.FromSeconds(30) };
         Backoff = new(TimeSpan.FromSeconds(1), Options.MaxReconnectDelay, ConnectionSupervisor.StableConnection, () => 0.5);
         Connection = new MqttConnection(Broker, Microsoft.Extensions.Options.Options.Create(Options), Microsoft.Extensions.Options.Options.Create(new AvailabilityOptions()), TestDevice.Pi, Time, ConnectionLog);
         Supervisor = new ConnectionSupervisor(Connection, Backoff, Link, Microsoft.Extensions.Options.Options.Create(Options), new Liveness(Time), Time, SupervisorLog);
+        Time.Describe = () => $"connection {Connection.State}, {Broker.Connects} connect(s), {Broker.Pings} ping(s), {Broker.Published.Count} publish(es) taken";
     }
 
     /// <summary>Gets the reconnect pace: the production one, with its jitter fixed at the middle so delays are exact (1, 2, 4 … s).</summary>
@@ -32,9 +34,9 @@ internal sealed class ConnectionRig : IAsyncDisposable
     /// <summary>Gets the network link the supervisor listens to; a test tells it the interface's state.</summary>
     public NetworkLink Link { get; } = new();
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+    public WatchedTimeProvider Time { get; } = new();
 
-    public FakeBrokerClient Broker { get; } = new();
+    public FakeBrokerClient Broker { get; }
 
     public FakeLogger<MqttConnection> ConnectionLog { get; } = new();
 
@@ -49,13 +51,6 @@ internal sealed class ConnectionRig : IAsyncDisposable
     {
         await Supervisor.StartAsync(CancellationToken.None);
         Assert.True(await Eventually.TrueAsync(() => Connection.State == ConnectionState.Connected), "the supervisor did not connect");
-    }
-
-    /// <summary>Moves fake time on by <paramref name="step"/>, then lets the loops that woke run.</summary>
-    public async Task AdvanceAsync(TimeSpan step)
-    {
-        Time.Advance(step);
-        await Task.Delay(50);
     }
 
     public async ValueTask DisposeAsync()

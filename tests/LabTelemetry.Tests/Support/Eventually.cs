@@ -20,6 +20,7 @@ internal static class Eventually
                 return false;
             }
 
+            // Between looks at something that happens in real time: a broker, a process, a loop on the thread pool.
             await Task.Delay(50);
         }
 

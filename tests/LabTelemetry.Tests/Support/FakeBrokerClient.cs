@@ -1,16 +1,21 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using LabTelemetry.Core.Mqtt;
+using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
 
 namespace LabTelemetry.Tests.Support;
 
 /// <summary>
 /// A broker played by the test, behind the connection's seam: it counts every CONNECT, PINGREQ, PUBLISH and
-/// SUBSCRIBE, answers as the test says, and drops the link or delivers a message when told.
+/// SUBSCRIBE, answers as the test says, and drops the link or delivers a message when told. On fake time it also
+/// notes the moment of each CONNECT and PINGREQ.
 /// </summary>
-internal sealed class FakeBrokerClient : IBrokerClient
+/// <param name="time">The clock whose moments (since its start) are noted; none noted without it.</param>
+internal sealed class FakeBrokerClient(FakeTimeProvider? time = null) : IBrokerClient
 {
+    private readonly ConcurrentQueue<TimeSpan> _connectMoments = new();
+    private readonly ConcurrentQueue<TimeSpan> _pingMoments = new();
     private int _connects;
     private int _pings;
 
@@ -36,12 +41,23 @@ internal sealed class FakeBrokerClient : IBrokerClient
 
     public int Pings => Volatile.Read(ref _pings);
 
+    /// <summary>Gets the moments of the CONNECTs, since the clock's start.</summary>
+    public TimeSpan[] ConnectMoments => [.. _connectMoments];
+
+    /// <summary>Gets the moments of the PINGREQs, since the clock's start.</summary>
+    public TimeSpan[] PingMoments => [.. _pingMoments];
+
+    /// <summary>Gets the options of the last CONNECT: the client id and the will it carried.</summary>
+    public MqttClientOptions? LastConnect { get; private set; }
+
     public ConcurrentQueue<MqttApplicationMessage> Published { get; } = new();
 
     public ConcurrentQueue<string> Subscribed { get; } = new();
 
     public Task<ConnectAnswer> ConnectAsync(MqttClientOptions options, CancellationToken cancellationToken)
     {
+        Note(_connectMoments);
+        LastConnect = options;
         var answer = ConnectAnswer(Interlocked.Increment(ref _connects));
         IsConnected = answer.Code == MqttClientConnectResultCode.Success;
         return Task.FromResult(answer);
@@ -71,6 +87,7 @@ internal sealed class FakeBrokerClient : IBrokerClient
 
     public Task<bool> PingAsync(CancellationToken cancellationToken)
     {
+        Note(_pingMoments);
         Interlocked.Increment(ref _pings);
         return Task.FromResult(IsConnected && AnswersPings);
     }
@@ -96,5 +113,13 @@ internal sealed class FakeBrokerClient : IBrokerClient
 
     public void Dispose()
     {
+    }
+
+    private void Note(ConcurrentQueue<TimeSpan> moments)
+    {
+        if (time is not null)
+        {
+            moments.Enqueue(time.GetUtcNow() - time.Start);
+        }
     }
 }

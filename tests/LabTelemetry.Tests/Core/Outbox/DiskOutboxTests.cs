@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using LabTelemetry.Core.Configuration;
 using LabTelemetry.Core.Outbox;
@@ -5,6 +6,7 @@ using LabTelemetry.Tests.Support;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LabTelemetry.Tests.Core.Outbox;
 
@@ -23,9 +25,9 @@ public sealed class DiskOutboxTests : IDisposable
     }
 
     // A crash is a second instance opening the directory while the first never closed: what a kill -9 leaves.
-    private DiskOutbox Open(int maxMessages = 100, long maxBytes = 64 * 1024 * 1024)
+    private DiskOutbox Open(int maxMessages = 100, long maxBytes = 64 * 1024 * 1024, TimeProvider? time = null)
     {
-        var outbox = new DiskOutbox(Options.Create(new OutboxOptions { Directory = _directory.Path, MaxMessages = maxMessages, MaxBytes = maxBytes }), _logger);
+        var outbox = new DiskOutbox(Options.Create(new OutboxOptions { Directory = _directory.Path, MaxMessages = maxMessages, MaxBytes = maxBytes }), _logger, time);
         _opened.Add(outbox);
         return outbox;
     }
@@ -44,6 +46,26 @@ public sealed class DiskOutboxTests : IDisposable
         }
 
         return payloads;
+    }
+
+    // Where Add's records lie in a segment (RecordLayout): magic 4, length 4, sequence 8, QoS 1, time taken 8, topic
+    // length 2, topic "DATA/x" 6, payload "reading N" 9, CRC 4: 46 bytes each, after the segment's 16-byte header.
+    private const int FirstRecordAt = 16;
+    private const int SecondRecordAt = 62;
+    private const int ThirdRecordAt = 108;
+    private const int ThreeRecordsEndAt = 154;
+
+    /// <summary>Reads the segment that holds readings 1 to 3, checking first that they lie where the offsets above say.</summary>
+    private static byte[] ThreeRecords(string segment)
+    {
+        byte[] bytes = File.ReadAllBytes(segment);
+        foreach (int at in new[] { FirstRecordAt, SecondRecordAt, ThirdRecordAt })
+        {
+            Assert.Equal("LTR2"u8.ToArray(), bytes[at..(at + 4)]);
+        }
+
+        Assert.Equal(new byte[64], bytes[ThreeRecordsEndAt..(ThreeRecordsEndAt + 64)]);
+        return bytes;
     }
 
     private string[] Segments() => [.. Directory.GetFiles(_directory.Path, "outbox-*.log").Order(StringComparer.Ordinal)];
@@ -139,14 +161,15 @@ public sealed class DiskOutboxTests : IDisposable
             outbox.Enqueue("DATA/x", big, 1, At);
         }
 
-        int segments = Segments().Length;
+        // Each record is 200 037 bytes (frame 12, body header 19, topic 6, payload 200 000); a segment's 1 MiB holds
+        // 5 after its 16-byte header: readings 1-5, 6-10 and 11-12.
+        Assert.Equal(3, Segments().Length);
         for (int i = 0; i < 10; i++)
         {
             outbox.Acknowledge((await outbox.PeekAsync(CancellationToken.None)).Sequence);
         }
 
-        Assert.True(segments >= 3, $"{segments} segments");
-        Assert.True(Segments().Length < segments, "a segment whose readings were all acknowledged is gone");
+        Assert.Equal([Path.Combine(_directory.Path, "outbox-0000000000000000011.log")], Segments());
         var reopened = Open();
         Assert.Equal(2, reopened.Count);
         Assert.Equal(11, (await reopened.PeekAsync(CancellationToken.None)).Sequence);
@@ -165,15 +188,20 @@ public sealed class DiskOutboxTests : IDisposable
 
         // The third append torn by a power cut: its first bytes written, the rest still zeros.
         string segment = Segments()[0];
-        byte[] bytes = File.ReadAllBytes(segment);
-        int end = Array.FindLastIndex(bytes, b => b != 0) + 1;
-        int third = end - Encoding.UTF8.GetByteCount("reading 3") - Encoding.UTF8.GetByteCount("DATA/x") - 31; // frame 12, body header 19
-        Array.Clear(bytes, third + keptBytes, end - third - keptBytes);
+        byte[] bytes = ThreeRecords(segment);
+        Array.Clear(bytes, ThirdRecordAt + keptBytes, ThreeRecordsEndAt - ThirdRecordAt - keptBytes);
         File.WriteAllBytes(segment, bytes);
 
         var after = Open();
         Add(after, 4);
 
+        // Reading 4 lies where the torn third began, zeros after it: "LTR2", its sequence 8 bytes in (1025: after a crash
+        // numbers go on after the block of 1024 reserved, never reused), its payload 33 bytes in (after the topic).
+        byte[] now = File.ReadAllBytes(segment);
+        Assert.Equal("LTR2"u8.ToArray(), now[ThirdRecordAt..(ThirdRecordAt + 4)]);
+        Assert.Equal(1025, BinaryPrimitives.ReadInt64BigEndian(now.AsSpan(ThirdRecordAt + 8)));
+        Assert.Equal("reading 4"u8.ToArray(), now[(ThirdRecordAt + 33)..(ThirdRecordAt + 42)]);
+        Assert.Equal(new byte[64], now[ThreeRecordsEndAt..(ThreeRecordsEndAt + 64)]);
         Assert.Equal(["reading 1", "reading 2", "reading 4"], await DrainAsync(after));
         var warning = Assert.Single(_logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
         Assert.Contains("Damage in the outbox log", warning.Message, StringComparison.Ordinal);
@@ -190,14 +218,12 @@ public sealed class DiskOutboxTests : IDisposable
         }
 
         string segment = Segments()[0];
-        byte[] whole = File.ReadAllBytes(segment);
-        int end = Array.FindLastIndex(whole, b => b != 0) + 1;
-        int third = end - Encoding.UTF8.GetByteCount("reading 3") - Encoding.UTF8.GetByteCount("DATA/x") - 31;
-        for (int written = 0; written < end - third; written++)
+        byte[] whole = ThreeRecords(segment);
+        for (int written = 0; written < ThreeRecordsEndAt - ThirdRecordAt; written++)
         {
             // The power went after `written` bytes of the third append reached the disk.
             byte[] torn = (byte[])whole.Clone();
-            Array.Clear(torn, third + written, end - third - written);
+            Array.Clear(torn, ThirdRecordAt + written, ThreeRecordsEndAt - ThirdRecordAt - written);
             File.WriteAllBytes(segment, torn);
 
             var after = Open();
@@ -221,8 +247,8 @@ public sealed class DiskOutboxTests : IDisposable
         }
 
         string segment = Segments()[0];
-        byte[] bytes = File.ReadAllBytes(segment);
-        Array.Clear(bytes, 16 + 48, 20); // inside the second record
+        byte[] bytes = ThreeRecords(segment);
+        Array.Clear(bytes, SecondRecordAt + 2, 20); // inside the second record, from the third byte of its magic
         File.WriteAllBytes(segment, bytes);
 
         var after = Open();
@@ -244,9 +270,8 @@ public sealed class DiskOutboxTests : IDisposable
 
         // A lost block that begins exactly where the second record does: its first eight bytes read like the end.
         string segment = Segments()[0];
-        byte[] bytes = File.ReadAllBytes(segment);
-        int second = 16 + OutboxRecord.Encode(new OutboxMessage(1, "DATA/x", Encoding.UTF8.GetBytes("reading 1"), 1, At)).Length;
-        Array.Clear(bytes, second, 30);
+        byte[] bytes = ThreeRecords(segment);
+        Array.Clear(bytes, SecondRecordAt, 30);
         File.WriteAllBytes(segment, bytes);
 
         var after = Open();
@@ -266,8 +291,8 @@ public sealed class DiskOutboxTests : IDisposable
         }
 
         string segment = Segments()[0];
-        byte[] bytes = File.ReadAllBytes(segment);
-        Array.Clear(bytes, 16 + 48, 20);
+        byte[] bytes = ThreeRecords(segment);
+        Array.Clear(bytes, SecondRecordAt + 2, 20);
         File.WriteAllBytes(segment, bytes);
         var after = Open();
 
@@ -314,8 +339,10 @@ public sealed class DiskOutboxTests : IDisposable
             outbox.Enqueue("DATA/x", new byte[10_000], 1, At);
         }
 
-        Assert.InRange(outbox.Count, 5, 7);
-        Assert.Equal(11 - outbox.Count, (await outbox.PeekAsync(CancellationToken.None)).Sequence);
+        // Each record is 10 037 bytes (frame 12, body header 19, topic 6, payload 10 000): six take 60 222 of the
+        // 65 536, a seventh would take 70 259. So six wait, the oldest of them number 5.
+        Assert.Equal(6, outbox.Count);
+        Assert.Equal(5, (await outbox.PeekAsync(CancellationToken.None)).Sequence);
     }
 
     [Fact]
@@ -369,7 +396,8 @@ public sealed class DiskOutboxTests : IDisposable
     [Fact]
     public async Task DirectoryRemovedUnderIt_WaitingReadingsStillGo_AndNewOnesLandWhereARestartFindsThem()
     {
-        var outbox = Open();
+        // Fake time that stands still: the segment is looked for every 64 appends only, not also every 10 s.
+        var outbox = Open(time: new FakeTimeProvider());
         Add(outbox, 1);
         Directory.Delete(_directory.Path, recursive: true);
 
@@ -378,11 +406,12 @@ public sealed class DiskOutboxTests : IDisposable
             Add(outbox, i);
         }
 
-        Assert.Contains(_logger.Collector.GetSnapshot(), r => r.Message.Contains("was removed under us", StringComparison.Ordinal));
+        // Reading 65, the 64th append after the first, finds the file gone: it and those after it go to a new one.
+        Assert.Single(_logger.Collector.GetSnapshot(), r => r.Message.Contains("was removed under us", StringComparison.Ordinal));
         Assert.Equal("reading 1", Encoding.UTF8.GetString((await outbox.PeekAsync(CancellationToken.None)).Payload));
         var reopened = Open();
-        Assert.True(reopened.Count > 0);
-        Assert.Equal("reading 70", Encoding.UTF8.GetString(reopened.PeekAfter(reopened.Waiting()[^2])!.Payload));
+        Assert.Equal([65L, 66L, 67L, 68L, 69L, 70L], reopened.Waiting());
+        Assert.Equal("reading 70", Encoding.UTF8.GetString(reopened.PeekAfter(69)!.Payload));
     }
 
     [Fact]

@@ -6,7 +6,6 @@ using LabTelemetry.Tests.Support;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace LabTelemetry.Tests.Core.Results;
 
@@ -19,7 +18,7 @@ public sealed class ResultSubscriberTests : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 
-    private readonly FakeTimeProvider _time = new();
+    private readonly WatchedTimeProvider _time = new();
 
     private ResultSubscriber Subscriber(LogLevel othersLevel = LogLevel.Information, int perSecond = 20) => new(
         _connection,
@@ -90,12 +89,9 @@ public sealed class ResultSubscriberTests : IAsyncDisposable
         using var stop = new CancellationTokenSource();
         var reading = Subscriber().ReadAsync(reader, stop.Token);
 
-        // Three hours in ten-second steps, each with a moment of real time for anything woken to run.
-        for (int step = 0; step < 3 * 360; step++)
-        {
-            _time.Advance(TimeSpan.FromSeconds(10));
-            await Task.Delay(1);
-        }
+        // Nothing left unlogged: it waits on the channel alone, with no timer to wake it, for three hours.
+        await _time.ParkedAsync(() => reader.Waits == 1);
+        _time.Advance(TimeSpan.FromHours(3));
 
         Assert.Equal(1, reader.Waits);
         Assert.Equal(1, reader.Pending);
@@ -121,14 +117,12 @@ public sealed class ResultSubscriberTests : IAsyncDisposable
             channel.Writer.TryWrite(Message("RESULT", $"flood {i}"));
         }
 
-        Assert.True(await Eventually.TrueAsync(() => _logger.Collector.Count == 5));
-
-        // Fake time creeps on while we watch: the summary needs its second to pass, however the threads interleave.
-        Assert.True(await Eventually.TrueAsync(() =>
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(100));
-            return _logger.Collector.Count == 6;
-        }));
+        // Five logged at 0 s, 45 counted; then it waits for the channel or the end of that second, at 1 s.
+        await _time.ParkedAsync(() => _logger.Collector.Count == 5, TimeSpan.FromSeconds(1));
+        _time.AdvanceTo(TimeSpan.FromSeconds(1) - WatchedTimeProvider.JustBefore);
+        Assert.Equal(5, _logger.Collector.Count);
+        _time.AdvanceTo(TimeSpan.FromSeconds(1));
+        Assert.True(await Eventually.TrueAsync(() => _logger.Collector.Count == 6), "no summary once the second was over");
         Assert.Equal("45 RESULT message(s) not logged: more than 5 a second (Results:MaxLoggedPerSecond)", _logger.LatestRecord.Message);
 
         await stop.CancelAsync();
@@ -141,7 +135,11 @@ public sealed class ResultSubscriberTests : IAsyncDisposable
         var channel = Channel.CreateBounded<ReceivedMessage>(new BoundedChannelOptions(1024) { SingleReader = true });
         channel.Writer.Complete();
 
-        await Subscriber().ReadAsync(channel.Reader, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(15));
+        var reading = Subscriber().ReadAsync(channel.Reader, CancellationToken.None);
+
+        Assert.True(await Eventually.TrueAsync(() => reading.IsCompleted), "still reading a completed channel");
+        Assert.True(reading.IsCompletedSuccessfully, reading.Exception?.ToString());
+        Assert.Empty(_logger.Collector.GetSnapshot());
     }
 
     /// <summary>A channel's reader that counts the waits asked of it, and those still queued on the channel.</summary>

@@ -8,7 +8,6 @@ using LabTelemetry.Tests.Support;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace LabTelemetry.Tests.Core.Telemetry;
 
@@ -18,7 +17,7 @@ public sealed class PublishLoopTests : IDisposable
     private static readonly DeviceIdentity Pi = TestDevice.Pi;
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+    private readonly WatchedTimeProvider _time = new();
     private readonly FakeLogger<PublishLoop> _logger = new();
     private readonly LatestReading _latest = new();
     private readonly ScratchDirectory _directory = new();
@@ -91,17 +90,25 @@ public sealed class PublishLoopTests : IDisposable
     [Fact]
     public async Task Start_QueuesTheFirstReadingAsSoonAsItExists_ThenKeepsTheInterval()
     {
+        _time.Describe = () => $"{_outbox.Count} reading(s) queued";
         await _loop.StartAsync(CancellationToken.None);
-        _time.Advance(TimeSpan.FromSeconds(1));
-        _latest.Set(new SensorReading(21.5, _time.GetUtcNow(), _time.GetTimestamp()));
 
-        // Queued with no more time passing: not one interval after start.
-        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 1, TimeSpan.FromSeconds(10)));
-        _time.Advance(Interval - TimeSpan.FromMilliseconds(1));
-        await Task.Delay(100);
+        // Waits for the first reading at most an interval; it comes at 1 s and is queued with no more time passing.
+        await _time.ParkedAsync(TimeSpan.FromSeconds(5));
+        _time.AdvanceTo(TimeSpan.FromSeconds(1));
+        _latest.Set(new SensorReading(21.5, _time.GetUtcNow(), _time.GetTimestamp()));
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count >= 1, TimeSpan.FromSeconds(10)), "the first reading was not queued at once");
+
+        // The schedule's timer alone: the next tick an interval after the first, at 6 s, none before it.
+        await _time.ParkedAsync(() => _outbox.Count == 1, TimeSpan.FromSeconds(6));
+        _time.AdvanceTo(TimeSpan.FromSeconds(6) - WatchedTimeProvider.JustBefore);
         Assert.Equal(1, _outbox.Count);
-        _time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 2, TimeSpan.FromSeconds(10)));
+        _time.AdvanceTo(TimeSpan.FromSeconds(6));
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 2, TimeSpan.FromSeconds(10)), "no tick at 6 s");
+
+        // One reading for that tick: the next comes at 11 s.
+        _time.AdvanceTo(TimeSpan.FromSeconds(11) - WatchedTimeProvider.JustBefore);
+        Assert.Equal(2, _outbox.Count);
         await _loop.StopAsync(CancellationToken.None);
     }
 

@@ -162,6 +162,7 @@ internal sealed class InstalledService : IAsyncDisposable
                 return (false, state);
             }
 
+            // Between looks at the unit's state, as the container's systemd moves it.
             await Task.Delay(100);
         }
     }
@@ -246,6 +247,7 @@ internal sealed class InstalledService : IAsyncDisposable
             found = (await JournalAsync()).FirstOrDefault(match);
             if (found is null)
             {
+                // Between looks at the container's journal, which the worker and systemd write.
                 await Task.Delay(200);
             }
         }
