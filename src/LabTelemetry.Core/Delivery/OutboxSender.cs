@@ -5,9 +5,8 @@ using LabTelemetry.Core.Resilience;
 namespace LabTelemetry.Core.Delivery;
 
 /// <summary>
-/// Sends the outbox to the broker in order, removing each reading only once the broker has acknowledged it.
-/// Up to <see cref="Window"/> publishes are in flight at once, so a backlog drains at the rate the link carries,
-/// not one round trip per reading; MQTTnet sends them in the order they were started.
+/// Sends the outbox to the broker in order, up to <see cref="Window"/> publishes in flight, removing each reading only
+/// once the broker has acknowledged it.
 /// </summary>
 /// <param name="refusals">The pace of retrying a publish the broker refused; started again by the next it takes.</param>
 /// <param name="timeout">How long one publish may wait for its acknowledgement (<c>Mqtt:OperationTimeout</c>).</param>
@@ -19,6 +18,8 @@ internal sealed partial class OutboxSender(
     TimeProvider timeProvider,
     ILogger<OutboxSender> logger) : BackgroundService
 {
+    // A window, not one round trip per reading, so a backlog drains at the rate the link carries; MQTTnet sends
+    // them in the order they were started.
     // Like paho's default of 20 in-flight messages: enough to hide the round trip on a LAN.
     public const int Window = 16;
 

@@ -5,9 +5,8 @@ using Microsoft.Extensions.Options;
 namespace LabTelemetry.Core.Device;
 
 /// <summary>
-/// Watches the network as the device sees it (interface, carrier, addresses, MAC): tells <see cref="NetworkLink"/> at
-/// once on every change, and logs the state each burst of changes settles in, warning when the MAC no longer matches
-/// the topic's. The Wi-Fi itself is NetworkManager's business; this only watches.
+/// Watches the interface (carrier, addresses, MAC), telling <see cref="NetworkLink"/> at once on every change and logging
+/// the state each burst settles in. The Wi-Fi itself is NetworkManager's: this only watches.
 /// </summary>
 internal sealed partial class NetworkWatcher(DeviceIdentity device, NetworkLink link, IOptions<DeviceOptions> options, TimeProvider timeProvider, ILogger<NetworkWatcher> logger) : BackgroundService
 {

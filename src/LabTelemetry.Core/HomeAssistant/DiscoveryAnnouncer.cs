@@ -5,9 +5,8 @@ using LabTelemetry.Core.Mqtt;
 namespace LabTelemetry.Core.HomeAssistant;
 
 /// <summary>
-/// Announces the thermometer to Home Assistant (<see cref="DiscoveryConfig"/>) on every connect and whenever Home
-/// Assistant says it came up (<c>&lt;prefix&gt;/status</c> = <c>online</c>, listened to only while discovery is on); with
-/// discovery turned off, clears what it announced before, once. With it never on, it publishes nothing.
+/// Announces the thermometer to Home Assistant on every connect and on Home Assistant's birth message; once
+/// discovery is turned off, clears what it announced, once.
 /// </summary>
 /// <param name="config">The config's topic and payload, made by the composition root from the device and the interval.</param>
 internal sealed partial class DiscoveryAnnouncer(
@@ -18,6 +17,7 @@ internal sealed partial class DiscoveryAnnouncer(
     TimeSpan timeout,
     ILogger<DiscoveryAnnouncer> logger) : BackgroundService
 {
+    // Home Assistant's birth is online on <prefix>/status, heard only while discovery is on.
     private const int BirthPayloadBytes = 64;
 
     private readonly Channel<bool> _due = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });

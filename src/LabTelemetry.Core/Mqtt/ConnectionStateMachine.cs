@@ -3,12 +3,13 @@ using MQTTnet;
 namespace LabTelemetry.Core.Mqtt;
 
 /// <summary>
-/// Where the one connection stands, and the one place that moves it: Connected opens the way for publishers,
-/// Unhealthy and a drop wake the supervisor, Stopping is final so that our own goodbye is not taken for a drop.
-/// Remembers how the last connection ended, and how long it had lasted on the monotonic clock.
+/// Where the one connection stands, and the one place that moves it; remembers how the last connection ended and how
+/// long it lasted.
 /// </summary>
 internal sealed class ConnectionStateMachine(TimeProvider timeProvider)
 {
+    // Connected opens the way for publishers, Unhealthy and a drop wake the supervisor, and Stopping is final so
+    // that our own goodbye is not taken for a drop.
     private readonly object _lock = new();
     private ConnectionState _state = ConnectionState.Connecting;
     private TaskCompletionSource _troubled = NewSignal();

@@ -8,11 +8,8 @@ using Polly.Retry;
 namespace LabTelemetry.Core.Mqtt;
 
 /// <summary>
-/// Owns the connection's life: connects at start, checks the link with a ping every <c>Mqtt:HealthCheckInterval</c>
-/// or as soon as it drops, and reconnects through the <see cref="ReconnectPipeline"/> for as long as it takes, at the
-/// pace of one <see cref="Backoff"/>. A connection the broker drops within seconds (another client took our id, or
-/// the broker rejects what we send) was no success: the backoff goes on growing. When the network link comes back
-/// it tries at once (<see cref="LinkReturn"/>). Says goodbye to the broker on stop.
+/// Owns the connection's life: connects, checks the link every <c>Mqtt:HealthCheckInterval</c>, reconnects at the pace of
+/// one <see cref="Backoff"/> (sooner when the link returns, <see cref="LinkReturn"/>), and says goodbye on stop.
 /// </summary>
 internal sealed partial class ConnectionSupervisor : BackgroundService
 {

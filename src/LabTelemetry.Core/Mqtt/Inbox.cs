@@ -5,12 +5,12 @@ using MQTTnet;
 namespace LabTelemetry.Core.Mqtt;
 
 /// <summary>
-/// What the broker delivers on our subscriptions, each filter's into a bounded queue of its own. When a reader falls
-/// behind, new messages for it are dropped and counted; payloads larger than its filter takes are refused (with MQTT
-/// 5 the broker never sends them, with 3.1.1 they are dropped here). A warning on the first and every thousandth.
+/// What the broker delivers on our subscriptions, each filter's into a bounded queue of its own: what a slow reader
+/// cannot take, or a payload larger than its filter takes, is dropped and counted, with a warning on the first and every thousandth.
 /// </summary>
 internal sealed partial class Inbox(ILogger logger)
 {
+    // With MQTT 5 the broker never sends a payload above our maximum packet size; with 3.1.1 it is dropped here.
     private const int Capacity = 1024;
 
     private volatile Route[] _routes = [];

@@ -3,9 +3,8 @@ using LabTelemetry.Core.Device;
 namespace LabTelemetry.Core.Mqtt;
 
 /// <summary>
-/// The reconnect hears that the network link is back: the wait for the backoff's next attempt, or an attempt stuck on
-/// the dead link, is cut short so the supervisor tries at once, or <see cref="Gap"/> after the last attempt brought
-/// forward if that is later: a link flapping every second gets at most a dozen CONNECTs a minute.
+/// Cuts the reconnect's wait short when the network link comes back, at most once a <see cref="Gap"/>: a link
+/// flapping every second gets at most a dozen CONNECTs a minute.
 /// </summary>
 internal sealed partial class LinkReturn(NetworkLink link, string broker, TimeProvider timeProvider, ILogger logger) : IDisposable
 {

@@ -8,10 +8,8 @@ using MQTTnet.Exceptions;
 namespace LabTelemetry.Core.Mqtt;
 
 /// <summary>
-/// The one MQTT connection: connects, says goodbye, and holds the parts each with its own state: where the link
-/// stands (<see cref="ConnectionStateMachine"/>), the publishes (<see cref="Publisher"/>), the subscriptions and what
-/// arrives on them. It never reconnects by itself: MQTTnet v5 has no managed client, and reconnecting from inside its
-/// <c>DisconnectedAsync</c> handler risks a deadlock, so the <see cref="ConnectionSupervisor"/> calls <see cref="ConnectAsync"/>.
+/// The one MQTT connection: connects, says goodbye, and holds its state, its publisher, its subscriptions and what
+/// arrives on them. It never reconnects by itself: the <see cref="ConnectionSupervisor"/> does.
 /// </summary>
 public sealed partial class MqttConnection : IAsyncDisposable
 {
@@ -165,7 +163,8 @@ public sealed partial class MqttConnection : IAsyncDisposable
     }
 
     // MQTTnet raises this on the thread pool after the link is gone, for failed connect attempts too (the supervisor
-    // reports those) and for our own goodbye (DisconnectAsync says it).
+    // reports those) and for our own goodbye (DisconnectAsync says it). Reconnecting from inside it risks a deadlock,
+    // and MQTTnet v5 has no managed client: the supervisor reconnects.
     private Task OnDisconnectedAsync(BrokerDisconnected e)
     {
         // Late, after the supervisor has connected again: it belongs to the old link and must not undo the new one.

@@ -8,8 +8,8 @@ using MQTTnet.Protocol;
 namespace LabTelemetry.Core.Mqtt;
 
 /// <summary>
-/// Publishes one message, not retained, under its own timeout, and says what the broker made of it in words: the
-/// service's outbox sender and <c>once</c> publish through it alike.
+/// Publishes one message under its own timeout and says in words what the broker made of it; the outbox sender and
+/// <c>once</c> both publish through it.
 /// </summary>
 /// <param name="client">The client to publish through.</param>
 /// <param name="broker">The broker, as the words name it (<c>host:port</c>).</param>

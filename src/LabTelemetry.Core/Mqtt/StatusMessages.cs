@@ -5,8 +5,8 @@ using MQTTnet.Protocol;
 namespace LabTelemetry.Core.Mqtt;
 
 /// <summary>
-/// The device's retained status (<c>Availability</c>): <c>online</c> once connected, <c>offline</c> as the last will the
-/// broker publishes when we vanish and as our goodbye (a clean disconnect suppresses the will).
+/// The device's retained status: <c>online</c> once connected; <c>offline</c> as the last will and as our goodbye, since a
+/// clean disconnect suppresses the will.
 /// </summary>
 /// <param name="topic">The status topic, or <see langword="null"/> when <c>Availability:Topic</c> is empty.</param>
 internal sealed class StatusMessages(string? topic, AvailabilityOptions options)

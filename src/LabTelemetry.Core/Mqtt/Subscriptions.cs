@@ -5,9 +5,8 @@ using MQTTnet.Exceptions;
 namespace LabTelemetry.Core.Mqtt;
 
 /// <summary>
-/// The topic filters we listen on: subscribed on every connect, even when the broker kept our session (a SUBSCRIBE
-/// that failed last time, or a changed <c>Results:Topic</c>, would otherwise never be made), and retried at the
-/// supervisor's pace when refused. A refusal is said once when it starts or changes, and once when granted again.
+/// The topic filters we listen on: subscribed on every connect and retried at the supervisor's pace when refused; a
+/// refusal is said once when it starts or changes, and once when granted again.
 /// </summary>
 internal sealed partial class Subscriptions(IBrokerClient client, string broker, TimeSpan timeout, TimeProvider timeProvider, ILogger logger)
 {
@@ -49,6 +48,8 @@ internal sealed partial class Subscriptions(IBrokerClient client, string broker,
         }
     }
 
+    // Even when the broker kept our session: a SUBSCRIBE that failed last time, or a changed Results:Topic,
+    // would otherwise never be made.
     public Task SubscribeAllAsync(CancellationToken cancellationToken) => SubscribeAsync(Copy(_filters), cancellationToken);
 
     public Task RetryMissingAsync(CancellationToken cancellationToken) => SubscribeAsync(Copy(_missing.Keys), cancellationToken);

@@ -1,11 +1,8 @@
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// How far the broker has acknowledged (the highest sequence, all before it acknowledged too), and when that goes to
-/// the storage device: written at every acknowledgement without a sync (a crash loses nothing, the page cache has it),
-/// synced at most every <see cref="FlushEvery"/>, before a segment is deleted, and at stop. A disk that refuses it (remounted
-/// read-only) must not stop the sending: the mark is kept in memory, said once, and readings may be sent again after
-/// a restart.
+/// How far the broker has acknowledged (the highest sequence, all before it too): written at every acknowledgement,
+/// synced at most every <see cref="FlushEvery"/>, before a segment is deleted, and at stop.
 /// </summary>
 internal sealed partial class Acknowledgements : IDisposable
 {
@@ -20,6 +17,8 @@ internal sealed partial class Acknowledgements : IDisposable
     private readonly ILogger _logger;
     private NumberFile _mark;
     private long _lastFlush;
+    // Written without a sync, a crash loses nothing: the page cache has it. A disk that refuses it (remounted
+    // read-only) must not stop the sending: the mark stays in memory, said once, and readings may come again after a restart.
     private bool _failing;
 
     public Acknowledgements(FileLayer files, string directory, TimeProvider timeProvider, ILogger logger)

@@ -4,11 +4,8 @@ using Microsoft.Extensions.Options;
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// Store-and-forward as an append-only log, one producer and one consumer: each reading is appended to a segment file
-/// before it is published and synced if the broker has not taken it soon; acknowledgements move a mark, and a segment
-/// goes once all of it is acknowledged. Its parts: <see cref="OutboxIndex"/>, <see cref="LogWriter"/>,
-/// <see cref="SegmentFiles"/>, <see cref="SyncDeadline"/>, <see cref="SequenceReservation"/>,
-/// <see cref="Acknowledgements"/>, <see cref="OutboxBounds"/>, <see cref="RejectedStore"/>, <see cref="OutboxRecovery"/>.
+/// Store-and-forward as an append-only log, one producer and one consumer: each reading appended before it is
+/// published, synced only if the broker has not soon taken it, and its segment deleted once all of it is acknowledged.
 /// </summary>
 public sealed partial class DiskOutbox : IDisposable
 {

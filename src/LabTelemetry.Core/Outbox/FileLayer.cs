@@ -1,9 +1,8 @@
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// The outbox's file system: everything it opens, lists, renames, deletes and syncs goes through here, so that a test
-/// can put in its place one that loses what was not synced, as a power cut does (as LevelDB's and RocksDB's
-/// fault-injection environments do).
+/// Everything the outbox does to files, in one place: a test puts in its place one that loses what was not synced,
+/// as a power cut does (as LevelDB's and RocksDB's fault-injection environments do).
 /// </summary>
 internal class FileLayer
 {

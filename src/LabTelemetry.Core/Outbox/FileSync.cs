@@ -4,8 +4,7 @@ using Microsoft.Win32.SafeHandles;
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// The two syncs .NET does not offer: <c>fdatasync</c>, which flushes a file's data without its timestamps (an
-/// append into preallocated space then costs the data block alone), and <c>fsync</c> of a directory, which makes a
+/// The two syncs .NET does not offer: <c>fdatasync</c> of a file, and <c>fsync</c> of a directory, which makes a
 /// file's creation, rename or removal survive a power cut.
 /// </summary>
 internal static partial class FileSync
@@ -14,6 +13,7 @@ internal static partial class FileSync
     // x86-64's value means O_DIRECT, which a directory refuses).
     private const int ReadOnly = 0;
 
+    // Data without timestamps: an append into preallocated space then costs its data block alone.
     public static void FlushData(SafeFileHandle file)
     {
         if (fdatasync(file) != 0)

@@ -4,9 +4,8 @@ using System.Buffers.Binary;
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// One file of the outbox log: a header naming its first sequence number, then records appended one after another
-/// into space that was zero-filled and synced when the file was made, so that appending and <c>fdatasync</c> change
-/// no block map, size or directory: one data block per sync. Deleted whole once every record in it is acknowledged.
+/// One file of the outbox log: a header naming its first sequence number, then records appended one after another;
+/// deleted whole once every record in it is acknowledged.
 /// </summary>
 internal sealed class LogSegment : IDisposable
 {
@@ -23,6 +22,8 @@ internal sealed class LogSegment : IDisposable
 
     private const ulong Magic = 0x4C54_5345_4731_0A00; // "LTSEG1\n\0"
 
+    // Zero-filled and synced when made, so that appending and fdatasync change no block map, size or
+    // directory: one data block per sync.
     private readonly FileLayer _files;
     private readonly OutboxFile _file;
 

@@ -1,16 +1,15 @@
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// Writes readings into the log; while it cannot be written (a full disk, a read-only remount, an I/O error) holds
-/// them in memory instead, at most <c>Outbox:MaxInMemory</c> of them, and writes them into the log, in order, when it
-/// can again. One warning when writing stops, one line when it works again. Not thread-safe: the outbox holds its
-/// lock around every use.
+/// Writes readings into the log; while it cannot (a full disk, a read-only remount, an I/O error) holds up to
+/// <c>Outbox:MaxInMemory</c> of them in memory, and writes them in, in order, when it can again.
 /// </summary>
 internal sealed partial class LogWriter(SegmentFiles segments, OutboxIndex index, int maxInMemory, string directory, TimeProvider timeProvider, ILogger logger)
 {
     // How often a log that could not be written is tried again: each try on a full disk writes until it is full.
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
 
+    // Not thread-safe: the outbox holds its lock around every use.
     private long _dropped;
     private bool _failing;
     private long _lastTry;

@@ -4,16 +4,15 @@ using System.IO.Hashing;
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// A number kept in a small file of its own: written in place into one of two checksummed slots in turn, so that a
-/// write torn by a power cut leaves the other, the larger of the two being the number. The acknowledgement mark and
-/// the reservation of sequence numbers are two of them. On a disk too full to make the file, the number is kept in
-/// memory and the file made at the next flush that can.
+/// A number kept in a small file of its own, written in turn into one of two checksummed slots so that a write torn
+/// by a power cut leaves the other; the acknowledgement mark and the sequence reservation are two.
 /// </summary>
 internal sealed class NumberFile : IDisposable
 {
     /// <summary>One slot: the number, big-endian, then the CRC-32 of those 8 bytes, then 4 zero bytes.</summary>
     public const int SlotBytes = 16;
 
+    // On a disk too full to make the file, the number is kept in memory and the file made at the next flush that can.
     private readonly FileLayer _files;
     private readonly string _directory;
     private readonly string _path;

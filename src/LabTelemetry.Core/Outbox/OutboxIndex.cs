@@ -1,9 +1,8 @@
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// Which readings wait, oldest first, and where each is in the log: kept in memory, made from the log at start.
-/// Sequence numbers ascend, with gaps where recovery stepped over damage or a reading was dropped. Not thread-safe:
-/// the outbox holds its lock around every use.
+/// Which readings wait, oldest first, and where each is in the log: kept in memory, made from the log at start;
+/// sequence numbers ascend, with gaps. Not thread-safe: the outbox holds its lock around every use.
 /// </summary>
 internal sealed class OutboxIndex
 {

@@ -1,9 +1,8 @@
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// Where each field of an outbox record lies: <c>magic | body length | body | CRC-32</c>, the body being sequence,
-/// QoS, time taken (Unix milliseconds), topic length, topic and payload; integers big-endian, the CRC over length
-/// and body. The encoder, the reader and a segment's search for the next whole record after damage all read these.
+/// Where each field of an outbox record lies: <c>magic | body length | body | CRC-32</c>, integers big-endian, the
+/// CRC over length and body; the encoder, the reader and the search after damage all read these.
 /// </summary>
 internal static class RecordLayout
 {

@@ -1,14 +1,14 @@
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// The log's segment files, oldest first: the last takes appends until full, then a new one is made; one all of
-/// whose readings are acknowledged is deleted. Now and then it looks whether the last is still there (someone may
-/// remove the directory): what is still in the open file is sent from it, but new readings go where a restart will
-/// find them. Not thread-safe: the outbox holds its lock around every use.
+/// The log's segment files, oldest first: the last takes appends until full, then a new one is made; one whose
+/// readings are all acknowledged is deleted. Not thread-safe: the outbox holds its lock around every use.
 /// </summary>
 /// <param name="remade">What else must be made again in a directory made anew (the mark, the reservation).</param>
 internal sealed partial class SegmentFiles(FileLayer files, string directory, List<LogSegment> segments, Acknowledgements acknowledgements, Action remade, TimeProvider timeProvider, ILogger logger) : IDisposable
 {
+    // Someone may remove the directory: what is still in the open file is sent from it, but new readings go
+    // where a restart will find them.
     // How often an append looks whether its segment file is still there.
     private const int AppendsBetweenChecks = 64;
     private static readonly TimeSpan TimeBetweenChecks = TimeSpan.FromSeconds(10);

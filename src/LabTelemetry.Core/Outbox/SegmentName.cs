@@ -3,9 +3,8 @@ using System.Globalization;
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// How a segment file is named: <c>outbox-</c>, its first sequence number in 19 digits, <c>.log</c>
-/// (<c>outbox-0000000000000000042.log</c>); <c>outbox-0000000000000000042-1.log</c> when a file that is not ours
-/// already had the plain name; and <c>.new</c> after it while it is made.
+/// How a segment file is named: <c>outbox-0000000000000000042.log</c> after its first sequence number, <c>-1</c> before
+/// the <c>.log</c> when a file not ours had the plain name, and <c>.new</c> after it while it is made.
 /// </summary>
 internal static class SegmentName
 {

@@ -1,10 +1,8 @@
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// Hands out sequence numbers so that none is ever given twice, across crashes and power cuts too: numbers are
-/// reserved a block at a time in a synced file before the first of the block is used, so a restart goes on after the
-/// highest number that may have been given, whatever the log lost. A crash skips the rest of a block; a clean stop
-/// writes down the exact next number, and skips none.
+/// Hands out sequence numbers so that none is ever given twice, across power cuts too: each block is reserved in a
+/// synced file before its first number is used, and a clean stop writes down the exact next.
 /// </summary>
 internal sealed class SequenceReservation : IDisposable
 {
@@ -13,6 +11,8 @@ internal sealed class SequenceReservation : IDisposable
     /// <summary>Numbers reserved with each sync: at 10 readings a second, one sync every 100 s.</summary>
     public const long Block = 1024;
 
+    // A restart goes on after the highest number that may have been given, whatever the log lost: a crash skips
+    // the rest of a block.
     private readonly FileLayer _files;
     private readonly string _directory;
     private NumberFile _file;

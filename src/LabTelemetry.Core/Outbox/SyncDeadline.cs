@@ -1,15 +1,14 @@
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// When readings the broker has not acknowledged go to the storage device: <c>Outbox:SyncAfter</c> after the first
-/// was written, all that wait then in one sync (a group commit), and none the broker took meanwhile. While it
-/// acknowledges promptly no reading costs a sync; an outage of any length costs one each <c>SyncAfter</c>. Each sync
-/// is said at debug level as the watermark it reached: "durable through sequence N".
+/// Syncs the readings the broker has not acknowledged <c>Outbox:SyncAfter</c> after the first was written, all that
+/// wait then in one sync (a group commit), each sync said at debug level as "durable through sequence N".
 /// </summary>
 /// <param name="gate">The outbox's lock, held around what the callbacks read.</param>
 /// <param name="newestInLog">The newest waiting reading that is in the log, or <see langword="null"/>; called under <paramref name="gate"/>.</param>
 internal sealed partial class SyncDeadline(TimeSpan syncAfter, object gate, SegmentFiles segments, Func<long?> newestInLog, TimeProvider timeProvider, ILogger logger) : IDisposable
 {
+    // While the broker acknowledges promptly no reading costs a sync; an outage of any length costs one a SyncAfter.
     private ITimer? _timer;
     private bool _armed;
     private bool _failing;

@@ -1,9 +1,8 @@
 namespace LabTelemetry.Core.Resilience;
 
 /// <summary>
-/// The house's one pace for trying again: capped exponential backoff with jitter (<see cref="First"/>, twice that,
-/// four times… up to <see cref="Cap"/>, each ±20 %), counting failures until a success that held. Reconnects,
-/// connections the broker drops at once, publishes it refuses and the thermometer's power cycle all wait by it.
+/// The house's one pace for trying again: capped exponential backoff with jitter, counting failures until a success
+/// that held. Reconnects, refused publishes and the thermometer's power cycle all wait by it.
 /// </summary>
 /// <param name="first">The delay after the first failure.</param>
 /// <param name="cap">The longest delay.</param>

@@ -5,9 +5,8 @@ using Microsoft.Extensions.Options;
 namespace LabTelemetry.Core.Results;
 
 /// <summary>
-/// Turns every message on <c>Results:Topic</c> into one structured log event, and says whether it is for our
-/// group. Whatever arrives (binary, huge, a flood) costs bounded memory and at most
-/// <c>Results:MaxLoggedPerSecond</c> lines a second.
+/// Turns every message on <c>Results:Topic</c> into one structured log event saying whether it is for our group;
+/// whatever arrives costs bounded memory and at most <c>Results:MaxLoggedPerSecond</c> lines a second.
 /// </summary>
 /// <param name="group">Our group (<c>Telemetry:Group</c>), as the grader names it.</param>
 internal sealed partial class ResultSubscriber(

@@ -4,9 +4,8 @@ using System.Text;
 namespace LabTelemetry.Core.Results;
 
 /// <summary>
-/// Turns any payload into one safe line of text: invalid UTF-8 becomes U+FFFD, control characters
-/// (newlines, ANSI escapes) are written as <c>\n</c> or <c>\u001b</c> so no payload can forge a log line,
-/// and long payloads are cut.
+/// Turns any payload into one safe line of text: invalid UTF-8 as U+FFFD, control characters written as <c>\n</c> or
+/// <c>\u001b</c> so that no payload can forge a log line, and long payloads cut.
 /// </summary>
 public static class SafeLogLine
 {

@@ -1,9 +1,8 @@
 namespace LabTelemetry.Core.Sensors;
 
 /// <summary>
-/// The newest valid reading: written by the sensor reader, read by the publish loop. When the sensor's reads follow
-/// the publish schedule (no <c>Sensor:ReadInterval</c>), the publish loop's tick asks for each read here: one timer
-/// wake a tick instead of two.
+/// The newest valid reading, written by the sensor reader and read by the publish loop, whose tick also asks for
+/// each read when reads follow the publish schedule: one timer wake a tick instead of two.
 /// </summary>
 public sealed class LatestReading
 {

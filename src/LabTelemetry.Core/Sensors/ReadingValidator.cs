@@ -1,9 +1,8 @@
 namespace LabTelemetry.Core.Sensors;
 
 /// <summary>
-/// Rejects what a DS18B20 produces when something is wrong, so that only real room temperatures
-/// reach the grader. One instance follows one sensor: it remembers what it saw last. It stamps each reading with
-/// both clocks: the wall clock for what is shown and sent, the monotonic one for rates.
+/// Rejects what a DS18B20 produces when something is wrong, so that only real room temperatures reach the grader;
+/// one instance follows one sensor, and stamps each reading with both clocks.
 /// </summary>
 public sealed class ReadingValidator(double maxRateCelsiusPerSecond, TimeProvider timeProvider)
 {

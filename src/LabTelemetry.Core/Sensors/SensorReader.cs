@@ -4,9 +4,8 @@ using Microsoft.Extensions.Options;
 namespace LabTelemetry.Core.Sensors;
 
 /// <summary>
-/// Reads the thermometer, at each tick of the publish schedule or on its own cadence (<c>Sensor:ReadInterval</c>),
-/// never waiting in the publish loop's way (a DS18B20 takes 750 ms at 12 bits), and keeps the newest plausible
-/// reading in <see cref="LatestReading"/>. One read at a time: a tick that finds one still running adds none.
+/// Reads the thermometer at the publish schedule's ticks or on <c>Sensor:ReadInterval</c>, never in the publish loop's
+/// way (a DS18B20 takes 750 ms), keeping the newest plausible reading in <see cref="LatestReading"/>.
 /// </summary>
 /// <param name="scheduleInterval">The publish schedule's interval, which reads follow unless <c>Sensor:ReadInterval</c> sets their own.</param>
 internal sealed partial class SensorReader(
@@ -18,6 +17,7 @@ internal sealed partial class SensorReader(
     TimeProvider timeProvider,
     ILogger<SensorReader> logger) : BackgroundService
 {
+    // One read at a time: a tick that finds one still running adds none.
     private readonly ReadingValidator _validator = new(sensorOptions.Value.MaxRateCelsiusPerSecond, timeProvider);
     private readonly SensorHealth _health = new();
     private bool _hadReading;

@@ -3,15 +3,14 @@ using System.Globalization;
 namespace LabTelemetry.Core.Sensors;
 
 /// <summary>
-/// What the kernel's w1_therm driver writes to <c>w1_slave</c>: the nine scratchpad bytes twice,
-/// the CRC verdict, and the temperature in thousandths of a degree.
-/// <code>
-/// 72 01 4b 46 7f ff 0e 10 57 : crc=57 YES
-/// 72 01 4b 46 7f ff 0e 10 57 t=23125
-/// </code>
+/// What the kernel's w1_therm driver writes to <c>w1_slave</c>: the nine scratchpad bytes twice, the CRC verdict, and
+/// the temperature in thousandths of a degree.
 /// </summary>
 public sealed record W1SlaveContents(byte[] Scratchpad, bool CrcValid, int MilliCelsius)
 {
+    // The file at 23.125 °C:
+    // 72 01 4b 46 7f ff 0e 10 57 : crc=57 YES
+    // 72 01 4b 46 7f ff 0e 10 57 t=23125
     private const int ScratchpadLength = 9;
 
     public double Celsius => MilliCelsius / 1000.0;

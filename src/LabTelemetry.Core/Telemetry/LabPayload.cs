@@ -5,13 +5,7 @@ using System.Text.Json;
 
 namespace LabTelemetry.Core.Telemetry;
 
-/// <summary>
-/// The lab's exact JSON: <c>{"temperature": 21.5, "students": ["Иванов И.И"], "group": "БАГ-18-01"}</c>.
-/// </summary>
-/// <remarks>
-/// Written by hand rather than by a serializer so the bytes match the course's example: the grader
-/// answers only payloads of exactly this shape, and this spacing is what Python's json.dumps writes.
-/// </remarks>
+/// <summary>The lab's exact JSON: <c>{"temperature": 21.5, "students": ["Иванов И.И"], "group": "БАГ-18-01"}</c>.</summary>
 public static class LabPayload
 {
     // Relaxed escaping keeps Cyrillic as is (not \u0418...); quotes, backslashes and control characters are still escaped.
@@ -21,6 +15,8 @@ public static class LabPayload
     public static byte[] Serialize(double celsius, IReadOnlyList<string> students, string group, int decimals) =>
         Encoding.UTF8.GetBytes(ToJson(celsius, students, group, decimals));
 
+    // By hand rather than by a serializer, so that the bytes match the course's example: the grader answers only
+    // payloads of exactly this shape, and this spacing is what Python's json.dumps writes.
     public static string ToJson(double celsius, IReadOnlyList<string> students, string group, int decimals)
     {
         var json = new StringBuilder(64 + (students.Count * 24));

@@ -4,14 +4,11 @@ namespace LabTelemetry.Core.Telemetry;
 /// Runs a tick at once, then at fixed multiples of an interval; after a tick that overran, one late tick at once for
 /// all it missed, then the multiples again (as <see cref="PeriodicTimer"/> does).
 /// </summary>
-/// <remarks>
-/// On the real clock a thread of its own sleeps in the kernel until each tick and runs it there. .NET's timers wake
-/// a timer thread that hands the tick to a pool thread, which wakes another pool thread: measured at 10 Hz, 8 of the
-/// 20 context switches a reading and a quarter of the CPU. On any other <see cref="TimeProvider"/> (the tests' fake
-/// time) a <see cref="PeriodicTimer"/> keeps the same schedule.
-/// </remarks>
 internal static class TickSchedule
 {
+    // On the real clock a thread of its own sleeps in the kernel until each tick and runs it there: .NET's timers
+    // wake a timer thread that hands the tick to a pool thread, which wakes another (measured at 10 Hz: 8 of 20 context
+    // switches a reading, a quarter of the CPU). Any other TimeProvider (the tests' fake time) gets a PeriodicTimer.
     public static Task RunAsync(TimeSpan interval, TimeProvider timeProvider, Action tick, string name, CancellationToken stoppingToken) =>
         timeProvider == TimeProvider.System
             ? OnOwnThreadAsync(interval, tick, name, stoppingToken)

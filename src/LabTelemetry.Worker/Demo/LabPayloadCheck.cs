@@ -4,9 +4,8 @@ using System.Text.Json;
 namespace LabTelemetry.Worker.Demo;
 
 /// <summary>
-/// Checks a DATA message as the course's grader does: topic <c>DATA/&lt;mac&gt;</c>, a UTF-8 JSON object with
-/// exactly <c>temperature</c> (a number), <c>students</c> (a non-empty list of names) and <c>group</c> (a name).
-/// The real grader answers only what passes and ignores the rest, so a failure here means silence there.
+/// Checks a DATA message as the course's grader does: topic <c>DATA/&lt;mac&gt;</c>, a JSON object of exactly
+/// <c>temperature</c>, <c>students</c> and <c>group</c>. The grader answers only what passes: a failure here is silence there.
 /// </summary>
 public static class LabPayloadCheck
 {

@@ -29,11 +29,8 @@ internal sealed class JournalPriorityEnricher : ILogEventEnricher
         logEvent.AddPropertyIfAbsent(Priorities[(int)logEvent.Level]);
 }
 
-/// <summary>
-/// Writes an event for journald with its priority prefix on every line: journald stores each line as an entry of its
-/// own, so an exception's message and stack trace would otherwise land at info, and <c>journalctl -p err</c> would
-/// show that something failed but not why.
-/// </summary>
+/// <summary>Writes an event for journald with its priority prefix on every line, so that <c>journalctl -p err</c> shows an
+/// exception's stack trace too: journald stores each line as an entry of its own.</summary>
 internal sealed class JournalLines : ITextFormatter
 {
     // journald adds the time itself.

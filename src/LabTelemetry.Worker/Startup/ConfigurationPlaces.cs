@@ -3,8 +3,8 @@ using System.Collections;
 namespace LabTelemetry.Worker.Startup;
 
 /// <summary>
-/// Where this run reads its configuration: the defaults shipped next to the binaries, the deployed directory
-/// (<c>/etc/labtelemetry</c>) and the environment. Tests pass their own, so nothing process-wide is shared.
+/// Where this run reads its configuration: the shipped defaults, the deployed directory (<c>/etc/labtelemetry</c>)
+/// and the environment; tests pass their own, so nothing process-wide is shared.
 /// </summary>
 /// <param name="Defaults">The directory holding the shipped appsettings.json.</param>
 /// <param name="Deployed">The deployed configuration directory, or <see langword="null"/> for none.</param>

@@ -4,12 +4,8 @@ using System.Runtime.InteropServices;
 namespace LabTelemetry.Worker.Startup;
 
 /// <summary>
-/// Hands back to the system the memory start-up used once. Reading configuration, building the container, recovering
-/// the outbox and the first connection leave megabytes of garbage in the heap, which the collector keeps committed
-/// for reuse, and they touch code and read-only data in the executable that the loops never run again, which stay
-/// mapped. Shortly after the host has started, one aggressive collection compacts the survivors and decommits the
-/// rest, and the executable's read-only pages are paged out: the kernel maps back, from its page cache or the card,
-/// each page a loop touches later. Measured in bench/ (docs/PERFORMANCE.md, Memory).
+/// Hands back to the system the memory start-up used once: shortly after the host has started, one compacting
+/// collection and the executable's read-only pages paged out (docs/PERFORMANCE.md, Memory).
 /// </summary>
 internal sealed partial class StartupMemory(IHostApplicationLifetime lifetime, TimeProvider timeProvider, ILogger<StartupMemory> logger, Action? release = null) : IHostedService, IDisposable
 {
@@ -18,6 +14,8 @@ internal sealed partial class StartupMemory(IHostApplicationLifetime lifetime, T
 
     private const int MadvPageout = 21; // Linux 5.4+; an older kernel answers EINVAL and keeps the pages.
 
+    // Configuration, the container, the outbox's recovery and the first connect leave megabytes of garbage the collector
+    // keeps committed, and touch code the loops never run again; the kernel maps back each page a loop touches later.
     private CancellationTokenRegistration _started;
     private ITimer? _timer;
 

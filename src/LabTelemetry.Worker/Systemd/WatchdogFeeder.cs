@@ -5,9 +5,8 @@ using Microsoft.Extensions.Hosting.Systemd;
 namespace LabTelemetry.Worker.Systemd;
 
 /// <summary>
-/// Feeds systemd's watchdog (<c>WatchdogSec=</c>) at half the interval systemd asks for in <c>WATCHDOG_USEC</c>,
-/// and only while <see cref="Liveness"/> says every loop makes progress: a hung loop lets systemd restart us.
-/// <c>UseSystemd()</c> sends READY and STOPPING but never WATCHDOG=1.
+/// Feeds systemd's watchdog at half the interval it asks for, only while <see cref="Liveness"/> says every loop makes
+/// progress, so that a hung loop gets us restarted; <c>UseSystemd()</c> never sends WATCHDOG=1.
 /// </summary>
 internal sealed partial class WatchdogFeeder(Liveness liveness, ISystemdNotifier notifier, TimeProvider timeProvider, ILogger<WatchdogFeeder> logger) : BackgroundService
 {
