@@ -6,14 +6,14 @@ namespace LabTelemetry.Core.Device;
 /// <summary>The machine's interfaces as the OS reports them (on Linux, from <c>/sys/class/net</c> and netlink): the one reader of them.</summary>
 public static class NetworkInterfaces
 {
-    /// <summary>Every interface, with what device identity needs to choose one.</summary>
+    /// <summary>Every interface, with what device identity needs to choose one: its permanent MAC where it has one.</summary>
     public static IReadOnlyList<NetworkInterfaceInfo> List() =>
         NetworkInterface.GetAllNetworkInterfaces()
             .Select(nic => new NetworkInterfaceInfo(
                 nic.Name,
                 nic.OperationalStatus == OperationalStatus.Up,
                 nic.NetworkInterfaceType == NetworkInterfaceType.Loopback,
-                nic.GetPhysicalAddress().GetAddressBytes()))
+                PermanentAddress.Choose(PermanentAddress.Read(nic.Name), nic.GetPhysicalAddress().GetAddressBytes())))
             .ToList();
 
     /// <summary>What one interface looks like now: up or down, its addresses and the MAC it really uses.</summary>

@@ -98,7 +98,7 @@ internal sealed partial class NetworkWatcher(DeviceIdentity device, NetworkLink 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Network: cannot read {Interface}: {Problem}")]
         public static partial void Unreadable(ILogger logger, string @interface, string problem);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Network: the MAC of {Interface} is now {Now}, but the topic uses {Topic}: NetworkManager randomises it unless told not to (README, \"Keep the MAC stable\"); restart the service to follow it")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Network: {Interface} now uses the MAC {Now}, not the card's own {Topic}, which the topic keeps: NetworkManager randomises it unless told not to (README, \"Keep the MAC stable\")")]
         public static partial void MacChanged(ILogger logger, string @interface, string topic, string now);
     }
 }

@@ -48,6 +48,12 @@ internal static class CheckCommand
         var device = services.GetRequiredService<DeviceIdentity>();
         Print(Network(device, services.GetRequiredService<IOptions<DeviceOptions>>().Value));
 
+        // Before the broker is blamed: a blocked radio, no country or a refused passphrase is the Wi-Fi's fault.
+        foreach (var line in await WifiCheck.RunAsync(device.Interface).ConfigureAwait(false))
+        {
+            Print(line);
+        }
+
         await foreach (var line in OneWireCheck.RunAsync(services.GetRequiredService<IOptions<SensorOptions>>().Value).ConfigureAwait(false))
         {
             Print(line);

@@ -27,6 +27,9 @@ internal sealed partial class VirtualPi : IAsyncDisposable
     /// <summary>The DS18B20 on the fake 1-Wire bus of a boot with <c>fakeW1</c>; it reads 23.125 °C.</summary>
     public const string Thermometer = "28-00000a1b2c3d";
 
+    /// <summary>Where <see cref="InstallServiceAsync"/> leaves the shipped provisioning script.</summary>
+    public const string ProvisionScript = "/root/labtelemetry/networkmanager/wifi-provision.sh";
+
     private readonly ScratchDirectory _state = new();
     private readonly string[] _bootArguments;
     private long _consoleFrom;
@@ -139,6 +142,17 @@ internal sealed partial class VirtualPi : IAsyncDisposable
 
     /// <summary>Installs the build shared at boot as users do: the folder copied over, its <c>install.sh</c> run as root.</summary>
     public Task<CommandResult> InstallServiceAsync() => HostCommand.RunAsync(Script, ["install", _state.Path], TimeSpan.FromMinutes(2));
+
+    /// <summary>Provisions the Wi-Fi as README says, with the installed wifi-provision.sh: the passphrase in a root-only file, never on its command line.</summary>
+    /// <param name="passphrase">What the file holds; the access point's own unless the test wants a wrong one.</param>
+    /// <param name="options">More of the script's options (<c>--country DE</c>).</param>
+    public async Task<CommandResult> ProvisionWifiAsync(string passphrase = Passphrase, string options = "")
+    {
+        var write = await RunAsync($"umask 077 && printf '%s\\n' '{passphrase}' > /root/psk");
+        return write.ExitCode != 0
+            ? write
+            : await RunAsync($"{ProvisionScript} --ssid {Ssid} --psk-file /root/psk {options}", TimeSpan.FromMinutes(2));
+    }
 
     /// <summary>Turns the access point (hostapd) on or off: the Wi-Fi back or gone, as the station sees it.</summary>
     public Task<CommandResult> AccessPointAsync(bool on) => RunAsync($"systemctl {(on ? "start" : "stop")} virtualpi-ap.service");

@@ -34,10 +34,8 @@ public sealed partial class VirtualPiSmokeTests(VirtualPiFixture fixture, ITestO
         var install = await pi.InstallServiceAsync();
         Assert.True(install.ExitCode == 0, $"install.sh failed ({install.ExitCode}): {install.Output}");
 
-        var provision = await pi.RunAsync(
-            $"/root/labtelemetry/networkmanager/wifi-provision.sh --ssid {VirtualPi.Ssid} --psk {VirtualPi.Passphrase}",
-            TimeSpan.FromMinutes(2));
-        output.WriteLine($"wifi-provision.sh (nmcli connection add, connection up): {provision.Elapsed.TotalSeconds:0.0} s");
+        var provision = await pi.ProvisionWifiAsync();
+        output.WriteLine($"wifi-provision.sh (keyfile, nmcli connection load, up): {provision.Elapsed.TotalSeconds:0.0} s");
         Assert.True(provision.ExitCode == 0, $"wifi-provision.sh failed ({provision.ExitCode}): {provision.Output}\n{await pi.JournalAsync("NetworkManager")}");
         var device = await pi.RunAsync("nmcli -g GENERAL.STATE,GENERAL.CONNECTION,GENERAL.HWADDR device show wlan0");
         Assert.Equal($"100 (connected)\n{VirtualPi.Ssid}\n{VirtualPi.Mac.Replace(":", "\\:", StringComparison.Ordinal)}", device.StandardOutput.Trim());
