@@ -51,6 +51,7 @@ public sealed partial class StatusLed(Func<OutputPin?> open, Func<bool> sensorFa
             return;
         }
 
+        bool failed = false;
         try
         {
             await ShowAsync(pin, stoppingToken).ConfigureAwait(false);
@@ -61,11 +62,12 @@ public sealed partial class StatusLed(Func<OutputPin?> open, Func<bool> sensorFa
         }
         catch (IOException ex)
         {
+            failed = true;
             Log.Failed(logger, pin.Pin, ex.Message);
         }
         finally
         {
-            Release(pin);
+            Release(pin, failed);
         }
     }
 
@@ -167,15 +169,19 @@ public sealed partial class StatusLed(Func<OutputPin?> open, Func<bool> sensorFa
         }
     }
 
-    private void Release(OutputPin pin)
+    // Dark and released; after a failed write the release is tried as well, but its failure was said already.
+    private void Release(OutputPin pin, bool failed)
     {
         try
         {
             pin.Dispose();
         }
-        catch (IOException ex)
+        catch (IOException ex) when (!failed)
         {
             Log.Failed(logger, pin.Pin, ex.Message);
+        }
+        catch (IOException)
+        {
         }
     }
 
