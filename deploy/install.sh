@@ -4,7 +4,8 @@
 # package (deploy/package.sh, then apt install), which takes over what this script installed. Run it again to update.
 #
 #   sudo ./install.sh                 install or update, enable 1-Wire, start the service
-#   sudo ./install.sh --w1-pin 17     the DS18B20's data line is on GPIO17 instead of GPIO4
+#   sudo ./install.sh --w1-pin 17     the DS18B20's data line is on GPIO17 instead of GPIO4 (set Sensor:DataPin to match)
+#   sudo ./install.sh --gpio          let the service open /dev/gpiochip*, for Led:Pin or Sensor:PowerPin
 #   sudo ./install.sh --uninstall     remove it all but your configuration and the undelivered readings
 #   ./install.sh --root DIR           install below DIR instead of / (no systemctl; how CI tests this script)
 #
@@ -14,11 +15,13 @@ set -euo pipefail
 root=""
 pin=4
 uninstall=false
+gpio=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) root=${2:?--root needs a directory}; shift 2 ;;
     --w1-pin) pin=${2:?--w1-pin needs a GPIO number}; shift 2 ;;
     --uninstall) uninstall=true; shift ;;
+    --gpio) gpio=true; shift ;;
     -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown argument '$1' (see --help)" >&2; exit 64 ;;
   esac
@@ -49,6 +52,7 @@ if $uninstall; then
     systemctl disable --now labtelemetry.service 2>/dev/null || true
   fi
   rm -f "$units/labtelemetry.service"
+  rm -rf "$units/labtelemetry.service.d"
   rm -rf "$opt"
   if $live && command -v systemctl >/dev/null; then systemctl daemon-reload; fi
   say "removed the service and $opt"
@@ -98,6 +102,10 @@ sed -e "s|^ExecStart=/usr/lib/labtelemetry/LabTelemetry.Worker\$|ExecStart=$prog
   "$here/labtelemetry.service" > "$units/labtelemetry.service"
 chmod 0644 "$units/labtelemetry.service"
 say "installed $units/labtelemetry.service"
+if $gpio; then
+  install -D -m 0644 "$here/gpio.conf" "$units/labtelemetry.service.d/gpio.conf"
+  say "installed $units/labtelemetry.service.d/gpio.conf: the service may open /dev/gpiochip*"
+fi
 
 # 1-Wire: the w1-gpio overlay in the boot configuration (Bookworm: /boot/firmware; older images: /boot).
 reboot_needed=false

@@ -59,6 +59,7 @@ install -m 0644 "$build/libSystem.IO.Ports.Native.so" "$root/usr/lib/labtelemetr
 install -D -m 0755 "$repo/deploy/networkmanager/wifi-provision.sh" "$root/usr/lib/labtelemetry/networkmanager/wifi-provision.sh"
 install -m 0644 "$repo/deploy/networkmanager/lab-wifi.nmconnection" "$root/usr/lib/labtelemetry/networkmanager/lab-wifi.nmconnection"
 install -D -m 0644 "$repo/deploy/systemd/labtelemetry.service" "$root/lib/systemd/system/labtelemetry.service"
+install -D -m 0644 "$repo/deploy/systemd/gpio.conf" "$root/usr/lib/labtelemetry/systemd/gpio.conf"
 install -D -m 0644 "$repo/deploy/debian/appsettings.json" "$root/etc/labtelemetry/appsettings.json"
 install -D -m 0644 "$repo/README.md" "$doc/README.md"
 install -m 0644 "$repo/deploy/debian/copyright" "$doc/copyright"
@@ -106,7 +107,7 @@ Version: $version
 Architecture: $arch
 Maintainer: $maintainer
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
-Depends: $libc, libssl3 | libssl3t64
+Depends: $libc, libssl3 | libssl3t64, libgpiod2 | libgpiod3
 Section: net
 Priority: optional
 Description: DS18B20 temperature to MQTT, for a university lab

@@ -51,6 +51,7 @@ fi
 
 install -m 0755 "$repo/deploy/install.sh" "$out/install.sh"
 install -m 0644 "$repo/deploy/systemd/labtelemetry.service" "$out/labtelemetry.service"
+install -m 0644 "$repo/deploy/systemd/gpio.conf" "$out/gpio.conf"
 install -d "$out/networkmanager"
 install -m 0755 "$repo/deploy/networkmanager/wifi-provision.sh" "$out/networkmanager/wifi-provision.sh"
 install -m 0644 "$repo/deploy/networkmanager/lab-wifi.nmconnection" "$out/networkmanager/lab-wifi.nmconnection"

@@ -10,13 +10,15 @@ namespace LabTelemetry.Core.Delivery;
 /// </summary>
 /// <param name="refusals">The pace of retrying a publish the broker refused; started again by the next it takes.</param>
 /// <param name="timeout">How long one publish may wait for its acknowledgement (<c>Mqtt:OperationTimeout</c>).</param>
+/// <param name="acknowledged">Told of each reading the broker acknowledged (the status LED's heartbeat).</param>
 internal sealed partial class OutboxSender(
     DiskOutbox outbox,
     MqttConnection connection,
     Backoff refusals,
     TimeSpan timeout,
     TimeProvider timeProvider,
-    ILogger<OutboxSender> logger) : BackgroundService
+    ILogger<OutboxSender> logger,
+    Action? acknowledged = null) : BackgroundService
 {
     // A window, not one round trip per reading, so a backlog drains at the rate the link carries; MQTTnet sends
     // them in the order they were started.
@@ -70,6 +72,7 @@ internal sealed partial class OutboxSender(
         {
             case PublishVerdict.Delivered:
                 outbox.Acknowledge(message.Sequence);
+                acknowledged?.Invoke();
                 if (refusals.Failures > 0)
                 {
                     Log.AcceptedAgain(logger, message.Topic, refusals.Failures);

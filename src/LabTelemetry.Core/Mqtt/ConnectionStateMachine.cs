@@ -17,6 +17,9 @@ internal sealed class ConnectionStateMachine(TimeProvider timeProvider)
     private long _connectedAt;
     private ConnectionDrop? _lastDrop;
 
+    /// <summary>Raised, outside the lock, after the state moved: for those who only show it (the status LED).</summary>
+    public event Action? Changed;
+
     public ConnectionState State
     {
         get
@@ -55,6 +58,8 @@ internal sealed class ConnectionStateMachine(TimeProvider timeProvider)
                     break;
             }
         }
+
+        Changed?.Invoke();
     }
 
     /// <summary>The link is gone (the broker or the network dropped it, or it stopped answering): back to Connecting.</summary>
@@ -76,8 +81,10 @@ internal sealed class ConnectionStateMachine(TimeProvider timeProvider)
             _state = ConnectionState.Connecting;
             _connected = NewIfDone(_connected);
             _troubled.TrySetResult();
-            return true;
         }
+
+        Changed?.Invoke();
+        return true;
     }
 
     /// <summary>Returns how the last connection ended (once; <see langword="null"/> when none ended since).</summary>

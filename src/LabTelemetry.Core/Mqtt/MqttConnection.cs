@@ -57,6 +57,13 @@ public sealed partial class MqttConnection : IAsyncDisposable
     /// <summary>Raised, on the supervisor's thread, each time a connect has succeeded (subscribed, online published); it must not wait.</summary>
     public event Action? Connected;
 
+    /// <summary>Raised after <see cref="State"/> moved, on the thread that moved it.</summary>
+    public event Action? StateChanged
+    {
+        add => _state.Changed += value;
+        remove => _state.Changed -= value;
+    }
+
     /// <summary>Gets the topic filters we listen on, subscribed on every connect.</summary>
     internal Subscriptions Subscriptions { get; }
 

@@ -9,12 +9,14 @@ namespace LabTelemetry.Core.Results;
 /// whatever arrives costs bounded memory and at most <c>Results:MaxLoggedPerSecond</c> lines a second.
 /// </summary>
 /// <param name="group">Our group (<c>Telemetry:Group</c>), as the grader names it.</param>
+/// <param name="answeredUs">Told of each result for our group (the status LED shows it).</param>
 internal sealed partial class ResultSubscriber(
     MqttConnection connection,
     IOptions<ResultsOptions> resultsOptions,
     string group,
     TimeProvider timeProvider,
-    ILogger<ResultSubscriber> logger) : BackgroundService
+    ILogger<ResultSubscriber> logger,
+    Action? answeredUs = null) : BackgroundService
 {
     private static readonly TimeSpan SummaryEvery = TimeSpan.FromSeconds(1);
 
@@ -78,6 +80,12 @@ internal sealed partial class ResultSubscriber(
 
     internal void Handle(ReceivedMessage message)
     {
+        bool ours = ResultMatcher.ConcernsGroup(message.Topic, message.Payload, group);
+        if (ours)
+        {
+            answeredUs?.Invoke();
+        }
+
         if (!_budget.TryTake())
         {
             return;
@@ -85,7 +93,7 @@ internal sealed partial class ResultSubscriber(
 
         string payload = SafeLogLine.From(message.Payload, _options.MaxLoggedChars);
         string topic = SafeLogLine.From(System.Text.Encoding.UTF8.GetBytes(message.Topic), _options.MaxLoggedChars);
-        if (ResultMatcher.ConcernsGroup(message.Topic, message.Payload, group))
+        if (ours)
         {
             Log.ForOurGroup(logger, topic, group, payload);
         }

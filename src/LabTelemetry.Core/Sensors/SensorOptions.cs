@@ -38,6 +38,21 @@ public sealed class SensorOptions
     /// <value>The default value is 2 °C/s: a finger on the sensor warms it far slower.</value>
     [Range(0.01, 1000.0)]
     public double MaxRateCelsiusPerSecond { get; set; } = 2.0;
+
+    /// <summary>Gets or sets the GPIO that powers the thermometer (its VDD and its pull-up), so a vanished one can be power-cycled.</summary>
+    /// <value>The default value is <see langword="null"/>: the thermometer is on 3.3 V and never cycled.</value>
+    [Range(0, 27, ErrorMessage = "Sensor:PowerPin must be a header GPIO, 0–27 (GPIO17 is pin 11).")]
+    public int? PowerPin { get; set; }
+
+    /// <summary>Gets or sets how many failed reads in a row (missing, CRC error, all zeros) start a power cycle.</summary>
+    /// <value>The default value is 3.</value>
+    [Range(1, 1000, ErrorMessage = "Sensor:PowerCycleAfter must be 1–1000 failed reads.")]
+    public int PowerCycleAfter { get; set; } = 3;
+
+    /// <summary>Gets or sets the GPIO of the 1-Wire data line (the <c>w1-gpio</c> overlay's <c>gpiopin</c>), which no other pin may take.</summary>
+    /// <value>The default value is 4, the overlay's own.</value>
+    [Range(0, 27, ErrorMessage = "Sensor:DataPin must be a header GPIO, 0–27, the one dtoverlay=w1-gpio,gpiopin= names.")]
+    public int DataPin { get; set; } = 4;
 }
 
 /// <summary>Validates the section at start, with the generated (reflection-free) DataAnnotations checks.</summary>

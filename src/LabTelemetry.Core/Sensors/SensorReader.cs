@@ -15,15 +15,29 @@ internal sealed partial class SensorReader(
     TimeSpan scheduleInterval,
     Liveness liveness,
     TimeProvider timeProvider,
-    ILogger<SensorReader> logger) : BackgroundService
+    ILogger<SensorReader> logger,
+    PowerCycler? powerCycler = null) : BackgroundService
 {
     // One read at a time: a tick that finds one still running adds none.
     private readonly ReadingValidator _validator = new(sensorOptions.Value.MaxRateCelsiusPerSecond, timeProvider);
     private readonly SensorHealth _health = new();
     private bool _hadReading;
     private int _reading;
+    private volatile bool _faulty;
 
     public TimeSpan ReadInterval { get; } = sensorOptions.Value.ReadInterval ?? scheduleInterval;
+
+    /// <summary>Gets a value indicating whether the last read failed.</summary>
+    public bool IsFaulty => _faulty;
+
+    /// <summary>Raised when <see cref="IsFaulty"/> changes, on the reading thread: for those who only show it (the status LED).</summary>
+    public event Action? FaultChanged;
+
+    public override void Dispose()
+    {
+        powerCycler?.Dispose();
+        base.Dispose();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -77,6 +91,8 @@ internal sealed partial class SensorReader(
             double celsius = await sensor.ReadCelsiusAsync(cancellationToken).ConfigureAwait(false);
             var reading = _validator.Validate(celsius);
             latest.Set(reading);
+            SetFaulty(false);
+            powerCycler?.ReportGood();
             int failedReads = _health.FailedReads;
             if (_health.ReportGood())
             {
@@ -95,19 +111,30 @@ internal sealed partial class SensorReader(
         }
         catch (SensorException ex)
         {
-            Report(ex.Fault, ex.Message);
+            Report(ex.Fault, ex.Message, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Report(SensorFault.ReadFailed, ex.Message);
+            Report(SensorFault.ReadFailed, ex.Message, cancellationToken);
         }
     }
 
-    private void Report(SensorFault fault, string detail)
+    private void Report(SensorFault fault, string detail, CancellationToken cancellationToken)
     {
+        SetFaulty(true);
+        powerCycler?.ReportFault(fault, cancellationToken);
         if (_health.ReportFault(fault))
         {
             Log.Fault(logger, sensor.Name, fault, detail);
+        }
+    }
+
+    private void SetFaulty(bool faulty)
+    {
+        if (_faulty != faulty)
+        {
+            _faulty = faulty;
+            FaultChanged?.Invoke();
         }
     }
 

@@ -23,6 +23,7 @@ public class ArchitectureTests
         "Configuration", // settings that cannot work, and the checks of durations
         "Health",        // which loops make progress
         "Resilience",    // the one backoff, deadlines
+        "Gpio",          // chips and lines: the header's chip found by label, a pin taken and released
         "Device",        // who we are: interface, MAC, id, client id, topics; the network as it comes and goes
         "Sensors",       // what we read
         "Outbox",        // what waits on disk; knows nothing of MQTT
@@ -31,6 +32,7 @@ public class ArchitectureTests
         "Delivery",      // outbox → connection
         "Results",       // connection → log
         "HomeAssistant", // the device announced over the connection
+        "Led",           // the status LED: the sensor's, the connection's, the deliveries' and the grader's state
     ];
 
     private static readonly Architecture Core = new ArchLoader().LoadAssemblies(typeof(DiskOutbox).Assembly).Build();

@@ -1,3 +1,5 @@
+using Iot.Device.OneWire;
+
 namespace LabTelemetry.Tests.Support;
 
 /// <summary>
@@ -57,6 +59,19 @@ internal sealed class FakeW1Sysfs : IDisposable
         WriteSlaves();
         Directory.Delete(Path.Combine(_root, "devices", Bus, id), recursive: true);
     }
+
+    /// <summary>Gets a value indicating whether the thermometer's directory is on the bus.</summary>
+    public bool Has(string id) => Directory.Exists(Path.Combine(_root, "devices", Bus, id));
+
+    /// <summary>The thermometers as the bus master lists them (<c>w1_master_slaves</c>), for a reader in this process.</summary>
+    public IEnumerable<OneWireThermometerDevice> Enumerate() =>
+        File.ReadAllLines(Path.Combine(_root, "devices", Bus, "w1_master_slaves"))
+            .Where(l => l.StartsWith("28-", StringComparison.Ordinal))
+            .Select(id => new OneWireThermometerDevice(Bus, id));
+
+    /// <summary>Reads a file under <c>/sys/devices</c> from this fake tree instead, for a reader in this process.</summary>
+    public Task<string> ReadAsync(string sysPath, CancellationToken cancellationToken) =>
+        File.ReadAllTextAsync(Path.Combine(_root, "devices", Path.GetRelativePath("/sys/devices", sysPath)), cancellationToken);
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 

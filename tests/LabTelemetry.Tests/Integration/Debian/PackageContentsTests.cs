@@ -72,7 +72,7 @@ public sealed class PackageContentsTests
             Package: labtelemetry
             Version: {RepositoryRoot.Version()}
             Architecture: {arch}
-            Depends: libc6 (>= 2.34), libssl3 | libssl3t64
+            Depends: libc6 (>= 2.34), libssl3 | libssl3t64, libgpiod2 | libgpiod3
 
             """,
             fields);

@@ -354,6 +354,35 @@ public sealed class SystemdUnitTests(SystemdUnitFixture fixture)
         return state;
     }
 
+    [SkippableFact]
+    public async Task GpioDropIn_GrantsTheGpioChipsAndNothingMore_KeepingExposureAtMost1Point5()
+    {
+        await using var service = await InstallAsync();
+        var before = await service.RunAsync($"systemctl show -p PrivateDevices -p DeviceAllow {InstalledService.Unit}");
+
+        // What install.sh --gpio does, and README tells a package user to do; Raspberry Pi OS has the gpio group.
+        var after = await service.RunAsync($"""
+            groupadd --system gpio
+            install -D -m 0644 /usr/lib/labtelemetry/systemd/gpio.conf /etc/systemd/system/{InstalledService.Unit}.service.d/gpio.conf
+            systemctl daemon-reload
+            systemctl restart {InstalledService.Unit}
+            systemctl show -p PrivateDevices -p PrivateUsers -p DevicePolicy -p DeviceAllow -p SupplementaryGroups -p CapabilityBoundingSet {InstalledService.Unit}
+            systemd-analyze security --no-pager {InstalledService.Unit} | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
+            """);
+        var state = await service.WaitUntilPublishingAsync();
+        var groups = await service.RunAsync($"grep '^Groups:' /proc/{state.MainPid}/status; getent group gpio | cut -d: -f3");
+
+        Assert.Contains("PrivateDevices=yes", before.StandardOutput, StringComparison.Ordinal);
+        string[] shown = after.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // systemctl prints them in its own order; ProtectClock= adds the rtc's read.
+        Assert.Equal(
+            ["CapabilityBoundingSet=", "DeviceAllow=char-gpiochip rw", "DeviceAllow=char-rtc r", "DevicePolicy=closed", "PrivateDevices=no", "PrivateUsers=yes", "SupplementaryGroups=gpio"],
+            shown[..^1].Order(StringComparer.Ordinal));
+        Assert.True(double.Parse(shown[^1], System.Globalization.CultureInfo.InvariantCulture) <= 1.5, after.Output);
+        string gid = groups.StandardOutput.Split('\n')[1].Trim();
+        Assert.Contains(gid, groups.StandardOutput.Split('\n')[0].Split('\t', ' '));
+    }
+
     private static async Task StopAsync(InstalledService service)
     {
         var stop = await service.RunAsync($"systemctl stop {InstalledService.Unit}", within: TimeSpan.FromSeconds(40));
