@@ -25,9 +25,11 @@ public sealed class TickScheduleTests
     }
 
     [Fact]
-    public async Task OnTheRealClock_TicksOnAThreadOfItsOwn_UntilStopped()
+    public async Task OnTheRealClock_TicksOnAThreadOfItsOwn_AndIsStoppedOnlyOnceItsLastTickIsOver()
     {
         using var stop = new CancellationTokenSource();
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
         var threads = new List<Thread>();
         int ticks = 0;
         var running = TickSchedule.RunAsync(TimeSpan.FromMilliseconds(20), TimeProvider.System, () =>
@@ -37,21 +39,29 @@ public sealed class TickScheduleTests
                 threads.Add(Thread.CurrentThread);
             }
 
-            Interlocked.Increment(ref ticks);
+            // The fifth tick is still at work when the stop comes.
+            if (Interlocked.Increment(ref ticks) == 5)
+            {
+                holding.Set();
+                release.Wait(TimeSpan.FromSeconds(30));
+            }
         }, "test tick", stop.Token);
 
-        Assert.True(await Eventually.TrueAsync(() => Volatile.Read(ref ticks) >= 5), "fewer than 5 ticks");
+        Assert.True(holding.Wait(TimeSpan.FromSeconds(10)), "fewer than 5 ticks");
         stop.Cancel();
+        Assert.False(running.IsCompleted, "the schedule said it stopped while a tick still ran");
+        release.Set();
         await running.WaitAsync(TimeSpan.FromSeconds(10));
 
-        // Stopped means its thread has ended: no tick can follow, however long one waits.
+        // After the stop no tick follows, however long one waits for the thread to end.
         Thread ticker;
         lock (threads)
         {
             ticker = Assert.Single(threads.Distinct());
         }
 
-        Assert.True(ticker.Join(TimeSpan.FromSeconds(10)), "the schedule said it stopped, but its thread still runs");
+        Assert.True(ticker.Join(TimeSpan.FromSeconds(10)), "the schedule's thread still runs");
+        Assert.Equal(5, Volatile.Read(ref ticks));
         Assert.Equal("test tick", ticker.Name);
     }
 
