@@ -149,10 +149,10 @@ public sealed class PublishLoopTests : IDisposable
         _latest.Set(new SensorReading(20, _time.GetUtcNow(), _time.GetTimestamp()));
 
         await _loop.StartAsync(CancellationToken.None);
-        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 1));
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 1), $"{_outbox.Count} reading(s) queued at start, not the one read made before");
         Assert.Equal(0, Volatile.Read(ref asked));
         _time.Advance(Interval);
-        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 2));
+        Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 2), $"{_outbox.Count} reading(s) queued after the second tick, not 2");
         await _loop.StopAsync(CancellationToken.None);
 
         Assert.Equal(1, Volatile.Read(ref asked));
