@@ -153,7 +153,7 @@ class TaskClock:
     its last half second; per thread name (comm), so the breakdown names the threads that cost."""
 
     def __init__(self, pid, every=0.5):
-        self.pid, self.every, self.first, self.last, self.names = pid, every, {}, {}, {}
+        self.pid, self.every, self.names = pid, every, {}
         self.first = self._sample()
         self.last = dict(self.first)
         self._stop = threading.Event()
