@@ -80,9 +80,12 @@ public sealed partial class VirtualPiLinkTests(VirtualPiFixture fixture, ITestOu
         Assert.Matches(@"^10\.77\.0\.1[0-9][0-9]$", after);
         Assert.NotEqual(before, after);
 
-        // Every reading, from the first the service made, once and in order.
+        // Every reading, from the first the service made, in order; twice at most those in flight when the link went.
         var sequences = grader.Deliveries.Select(d => long.Parse(d.Sequence!, CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal(Enumerable.Range(1, sequences.Count).Select(n => (long)n), sequences);
+        var firsts = sequences.Distinct().ToList();
+        output.WriteLine($"{sequences.Count} readings, {sequences.Count - firsts.Count} delivered twice");
+        Assert.Equal(Enumerable.Range(1, firsts.Count).Select(n => (long)n), firsts);
+        Assert.InRange(sequences.Count - firsts.Count, 0, 16);
         Assert.All(grader.Deliveries, d => Assert.Equal((VirtualPi.ThermometerPayload, $"DATA/{VirtualPi.Mac}"), (d.Payload, d.Topic)));
 
         delays.Sort();
@@ -106,7 +109,8 @@ public sealed partial class VirtualPiLinkTests(VirtualPiFixture fixture, ITestOu
         // Looked for at a pace that leaves the cores to the guest; the host's clock says when it was written.
         string? activated = null;
         var waiting = Stopwatch.StartNew();
-        while (activated is null && waiting.Elapsed < TimeSpan.FromMinutes(2))
+        // NetworkManager scans less often the longer it has been disconnected (every 2 min at most).
+        while (activated is null && waiting.Elapsed < TimeSpan.FromMinutes(3))
         {
             activated = pi.ConsoleLines().Skip(consoleFrom).FirstOrDefault(l => l.Contains("device (wlan0): state change: secondaries -> activated", StringComparison.Ordinal));
             if (activated is null)
@@ -116,7 +120,7 @@ public sealed partial class VirtualPiLinkTests(VirtualPiFixture fixture, ITestOu
         }
 
         var activatedAt = TimeProvider.System.GetUtcNow();
-        Assert.True(activated is not null, $"{what}: NetworkManager did not connect within 2 min of the access point's return\n{await pi.JournalAsync("NetworkManager")}");
+        Assert.True(activated is not null, $"{what}: NetworkManager did not connect within 3 min of the access point's return\n{await pi.JournalAsync("NetworkManager")}");
         Assert.True(
             await Eventually.TrueAsync(() => grader.Deliveries.Count > delivered, TimeSpan.FromSeconds(60)),
             $"{what}: no reading at the broker within 60 s of 'activated'\n{await pi.JournalAsync("labtelemetry")}");
