@@ -128,7 +128,7 @@ fi
 run nmcli connection load "$keyfile"
 
 $dry_run && { run nmcli connection up id "$name"; exit 0; }
-cursor=$(journalctl --show-cursor -n 0 -q 2>/dev/null | sed -n 's/^-- cursor: //p') || cursor=""
+since=$(date '+%Y-%m-%d %H:%M:%S')
 status=0
 nmcli connection up id "$name" || status=$?
 [ "$status" -ne 0 ] || exit 0
@@ -136,8 +136,8 @@ nmcli connection up id "$name" || status=$?
 # nmcli's own words are vague ("Secrets were required, but not provided"); the journal has the device's reason, and
 # wpa_supplicant's when the access point refused the key. GENERAL.REASON is reset by the time nmcli returns.
 reason="" supplicant=""
-if [ -n "$cursor" ]; then
-  log=$(journalctl --after-cursor="$cursor" -q -o cat -u NetworkManager -u wpa_supplicant 2>/dev/null || true)
+if command -v journalctl >/dev/null; then
+  log=$(journalctl --since="$since" -q -o cat -u NetworkManager -u wpa_supplicant 2>/dev/null || true)
   reason=$(printf '%s\n' "$log" | grep -F "device ($ifname): state change:" | grep -o -e "-> failed (reason '[^']*'" |
     tail -n 1 | sed "s/.*reason '//; s/'$//") || true
   supplicant=$(printf '%s\n' "$log" | grep -o 'reason=WRONG_KEY' | tail -n 1 | sed 's/reason=//') || true

@@ -30,6 +30,14 @@ internal sealed partial class VirtualPi : IAsyncDisposable
     /// <summary>Where <see cref="InstallServiceAsync"/> leaves the shipped provisioning script.</summary>
     public const string ProvisionScript = "/root/labtelemetry/networkmanager/wifi-provision.sh";
 
+    /// <summary>The group and student every scenario's service publishes for.</summary>
+    public const string Group = "БАГ-18-01";
+
+    public const string Student = "Иванов И.И";
+
+    /// <summary>The exact payload of a reading of <see cref="Thermometer"/> (23.125 °C, one decimal, rounded half away from zero).</summary>
+    public const string ThermometerPayload = """{"temperature": 23.1, "students": ["Иванов И.И"], "group": "БАГ-18-01"}""";
+
     private readonly ScratchDirectory _state = new();
     private readonly string[] _bootArguments;
     private long _consoleFrom;
@@ -154,6 +162,29 @@ internal sealed partial class VirtualPi : IAsyncDisposable
             : await RunAsync($"{ProvisionScript} --ssid {Ssid} --psk-file /root/psk {options}", TimeSpan.FromMinutes(2));
     }
 
+    /// <summary>
+    /// Writes the installed service's settings and restarts it: the broker overridden (the shipped file names the lab's),
+    /// the fake bus's thermometer, a reading a second, and MQTT 5, so that each reading carries its sequence number.
+    /// </summary>
+    public Task<CommandResult> ConfigureServiceAsync() => RunAsync($$"""
+        set -e
+        cat > /etc/labtelemetry/appsettings.json <<'JSON'
+        {
+          "Mqtt": { "Host": "{{BrokerAddress}}", "ProtocolVersion": "5" },
+          "Sensor": { "Id": "{{Thermometer}}" },
+          "Telemetry": { "Interval": "00:00:01", "Group": "{{Group}}", "Students": ["{{Student}}"] }
+        }
+        JSON
+        systemctl restart labtelemetry
+        """);
+
+    /// <summary>The guest's monotonic time a console line was written at (its <c>[  78.29]</c>), or <see langword="null"/>.</summary>
+    public static double? ConsoleSeconds(string line)
+    {
+        var stamp = ConsoleStamp().Match(line);
+        return stamp.Success ? double.Parse(stamp.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+    }
+
     /// <summary>Turns the access point (hostapd) on or off: the Wi-Fi back or gone, as the station sees it.</summary>
     public Task<CommandResult> AccessPointAsync(bool on) => RunAsync($"systemctl {(on ? "start" : "stop")} virtualpi-ap.service");
 
@@ -220,6 +251,9 @@ internal sealed partial class VirtualPi : IAsyncDisposable
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':')
             .Append("/usr/sbin")
             .Any(directory => File.Exists(Path.Combine(directory, tool)));
+
+    [GeneratedRegex(@"^\[\s*([0-9]+\.[0-9]+)\]")]
+    private static partial Regex ConsoleStamp();
 
     [GeneratedRegex(@"multi-user\.target reached ([0-9.]+) s after qemu started")]
     private static partial Regex ReachedAfter();

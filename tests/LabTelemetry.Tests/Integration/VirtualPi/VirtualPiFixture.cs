@@ -43,4 +43,7 @@ public sealed class VirtualPiSuite : ICollectionFixture<VirtualPiFixture>
     public const string Name = "VirtualPi";
 
     public const string Trait = "Suite";
+
+    /// <summary>Gets a value indicating whether the longer variants run (LABTELEMETRY_VIRTUALPI_LONG=1): longer outages, more of them, more reboots.</summary>
+    public static bool LongVariants => Environment.GetEnvironmentVariable("LABTELEMETRY_VIRTUALPI_LONG") == "1";
 }
