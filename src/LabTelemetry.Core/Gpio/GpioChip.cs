@@ -43,7 +43,7 @@ public sealed record GpioChip(int Number, string Path, string Label, int Lines)
     {
         if (chips.Count == 0)
         {
-            return (null, "no GPIO chip can be opened (/dev/gpiochip* is missing or not readable): on a Pi run Raspberry Pi OS Bookworm or later; under systemd the unit's GPIO drop-in must be installed (install.sh does it when a pin is set)");
+            return (null, "no GPIO chip can be opened (/dev/gpiochip* is missing or not readable): on a Pi run Raspberry Pi OS Bookworm or later; under systemd the unit needs its GPIO drop-in (install.sh --gpio; README, Status LED and power pin)");
         }
 
         string seen = string.Join(", ", chips.Select(c => $"{System.IO.Path.GetFileName(c.Path)} ({c.Label})"));

@@ -27,13 +27,16 @@ public sealed partial class GpioPins(GpioOptions options, ILogger<GpioPins> logg
         }
     }
 
+    /// <summary>The chip the pins are lines of, or why there is none (looked for once).</summary>
+    public (GpioChip? Chip, string? Problem) Find() => _found ??= GpioChip.Find(options.Chip, (chips ?? (() => GpioChip.List()))());
+
     /// <summary>The pin <paramref name="key"/> names, taken as an output at its rest level; <see langword="null"/> (and one warning) when it cannot be.</summary>
     public OutputPin? TryOpen(string key, int pin, bool activeLow, bool restOn)
     {
-        _found ??= GpioChip.Find(options.Chip, (chips ?? (() => GpioChip.List()))());
-        if (_found.Value.Chip is not { } chip)
+        var (found, problem) = Find();
+        if (found is not { } chip)
         {
-            Log.Unavailable(logger, key, pin, _found.Value.Problem!);
+            Log.Unavailable(logger, key, pin, problem!);
             return null;
         }
 

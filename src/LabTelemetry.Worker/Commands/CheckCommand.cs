@@ -1,4 +1,6 @@
 using LabTelemetry.Core.Device;
+using LabTelemetry.Core.Gpio;
+using LabTelemetry.Core.Led;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Results;
 using LabTelemetry.Core.Sensors;
@@ -55,6 +57,11 @@ internal static class CheckCommand
         }
 
         await foreach (var line in OneWireCheck.RunAsync(services.GetRequiredService<IOptions<SensorOptions>>().Value).ConfigureAwait(false))
+        {
+            Print(line);
+        }
+
+        await foreach (var line in GpioCheck.RunAsync(services.GetRequiredService<IOptions<LedOptions>>().Value, services.GetRequiredService<IOptions<SensorOptions>>().Value, services.GetRequiredService<GpioPins>()).ConfigureAwait(false))
         {
             Print(line);
         }

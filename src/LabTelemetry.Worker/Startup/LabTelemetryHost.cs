@@ -1,6 +1,8 @@
 using LabTelemetry.Core;
 using LabTelemetry.Core.Device;
+using LabTelemetry.Core.Gpio;
 using LabTelemetry.Core.HomeAssistant;
+using LabTelemetry.Core.Led;
 using LabTelemetry.Core.Mqtt;
 using LabTelemetry.Core.Outbox;
 using LabTelemetry.Core.Results;
@@ -71,11 +73,14 @@ internal static class LabTelemetryHost
         Try(() => services.GetRequiredService<IOptions<OutboxOptions>>().Value);
         Try(() => services.GetRequiredService<IOptions<AvailabilityOptions>>().Value);
         Try(() => services.GetRequiredService<IOptions<HomeAssistantOptions>>().Value);
+        Try(() => services.GetRequiredService<IOptions<GpioOptions>>().Value);
+        Try(() => services.GetRequiredService<IOptions<LedOptions>>().Value);
         if (problems.Count == 0)
         {
             // Resolve the device's MAC, load the CA file and open the outbox directory: each can fail for reasons a person must fix.
             Try(services.GetRequiredService<MqttConnection>);
             Try(services.GetRequiredService<DiskOutbox>);
+            Try(services.GetRequiredService<GpioPins>); // the pins against each other; opens none
         }
 
         if (problems.Count > 0)

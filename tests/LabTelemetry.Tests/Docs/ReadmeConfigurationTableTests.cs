@@ -77,7 +77,7 @@ public partial class ReadmeConfigurationTableTests
     [Fact]
     public void TheOptionsClasses_AreFound()
     {
-        Assert.Equal(["Availability", "Device", "HomeAssistant", "Mqtt", "Outbox", "Results", "Sensor", "Telemetry"], Sections.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["Availability", "Device", "Gpio", "HomeAssistant", "Led", "Mqtt", "Outbox", "Results", "Sensor", "Telemetry"], Sections.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
