@@ -14,6 +14,7 @@ public sealed class InstallScriptTests : IDisposable
         Directory.CreateDirectory(Build);
         File.Copy(RepositoryRoot.File("deploy", "install.sh"), Path.Combine(Build, "install.sh"));
         File.Copy(RepositoryRoot.File("deploy", "systemd", "labtelemetry.service"), Path.Combine(Build, "labtelemetry.service"));
+        File.Copy(RepositoryRoot.File("deploy", "systemd", "gpio.conf"), Path.Combine(Build, "gpio.conf"));
         File.Copy(RepositoryRoot.File("appsettings.json"), Path.Combine(Build, "appsettings.json"));
         File.WriteAllText(Path.Combine(Build, "LabTelemetry.Worker"), "#!/bin/sh\n");
         Directory.CreateDirectory(Root("boot", "firmware"));
@@ -33,6 +34,20 @@ public sealed class InstallScriptTests : IDisposable
         string output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, output);
+    }
+
+    [Fact]
+    public async Task Gpio_InstallsTheDropIn_WhichIsTheShippedOne_AndWithoutItNoneIsWritten()
+    {
+        await InstallAsync();
+        string dropIn = Root("etc", "systemd", "system", "labtelemetry.service.d", "gpio.conf");
+        Assert.False(File.Exists(dropIn));
+
+        var (exitCode, output) = await InstallAsync("--gpio");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(File.ReadAllText(RepositoryRoot.File("deploy", "systemd", "gpio.conf")), File.ReadAllText(dropIn));
+        Assert.Contains("the service may open /dev/gpiochip*", output, StringComparison.Ordinal);
     }
 
     [Fact]
