@@ -17,7 +17,7 @@ public sealed partial class VirtualPiPowerCutTests(VirtualPiFixture fixture, ITe
     private const int BrokerAwayEvery = 3;
 
     // Three cuts in CI, the third with the broker away; LABTELEMETRY_VIRTUALPI_LONG=1 runs ten.
-    private static readonly int Cuts = Environment.GetEnvironmentVariable("LABTELEMETRY_VIRTUALPI_LONG") == "1" ? 10 : 3;
+    private static readonly int Cuts = VirtualPiSuite.LongVariants ? 10 : 3;
 
     [SkippableFact]
     public async Task PowerCuts_EveryReadingAcknowledgedOrBelowAWatermarkArrives_NoNumberCarriesTwoReadings_TheServiceBackEachBoot_SimulatedSensor()
