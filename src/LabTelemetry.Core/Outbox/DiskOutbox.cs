@@ -45,7 +45,7 @@ public sealed partial class DiskOutbox : IDisposable
         _numbers = new SequenceReservation(files, Directory, recovered.NextSequence);
         _segments = new SegmentFiles(files, Directory, recovered.Segments, _acknowledgements, Remade, time, logger);
         _writer = new LogWriter(_segments, _index, options.MaxInMemory, Directory, time, logger);
-        _deadline = options.Durable ? new SyncDeadline(options.SyncAfter, _lock, _segments, () => _index.NewestInLog, time, logger) : null;
+        _deadline = options.Durable ? new SyncDeadline(options.SyncAfter, _lock, _segments, () => _index.NewestInLog, () => _index.Oldest?.Sequence, time, logger) : null;
         recovered.Waiting.ForEach(_index.Add);
         Log.Opened(logger, Directory, _index.Count, _numbers.Next);
         lock (_lock)

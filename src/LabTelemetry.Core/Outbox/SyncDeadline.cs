@@ -1,14 +1,18 @@
 namespace LabTelemetry.Core.Outbox;
 
 /// <summary>
-/// Syncs the readings the broker has not acknowledged <c>Outbox:SyncAfter</c> after the first was written, all that
+/// Syncs the readings the broker has not acknowledged once the oldest of them is <c>Outbox:SyncAfter</c> old, all that
 /// wait then in one sync (a group commit), each sync said at debug level as "durable through sequence N".
 /// </summary>
 /// <param name="gate">The outbox's lock, held around what the callbacks read.</param>
 /// <param name="newestInLog">The newest waiting reading that is in the log, or <see langword="null"/>; called under <paramref name="gate"/>.</param>
-internal sealed partial class SyncDeadline(TimeSpan syncAfter, object gate, SegmentFiles segments, Func<long?> newestInLog, TimeProvider timeProvider, ILogger logger) : IDisposable
+/// <param name="oldestWaiting">The oldest reading the broker has not acknowledged, or <see langword="null"/>; called under <paramref name="gate"/>.</param>
+internal sealed partial class SyncDeadline(TimeSpan syncAfter, object gate, SegmentFiles segments, Func<long?> newestInLog, Func<long?> oldestWaiting, TimeProvider timeProvider, ILogger logger) : IDisposable
 {
     // While the broker acknowledges promptly no reading costs a sync; an outage of any length costs one a SyncAfter.
+    // Each reading written to the log, with when: the deadline is the oldest unacknowledged one's.
+    private readonly Queue<(long Sequence, long WrittenAt)> _written = new();
+    private long _lastWritten;
     private ITimer? _timer;
     private bool _armed;
     private bool _failing;
@@ -25,12 +29,53 @@ internal sealed partial class SyncDeadline(TimeSpan syncAfter, object gate, Segm
             return;
         }
 
+        if (newestInLog() is { } newest && newest > _lastWritten)
+        {
+            _lastWritten = newest;
+            _written.Enqueue((newest, timeProvider.GetTimestamp()));
+        }
+
         if (!_armed)
         {
-            _armed = true;
-            _timer ??= timeProvider.CreateTimer(_ => Sync(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _timer.Change(syncAfter, Timeout.InfiniteTimeSpan);
+            Arm(syncAfter);
         }
+    }
+
+    // At 10 Hz the deadline one reading set falls just when the next is written, a millisecond before the broker takes
+    // it: the sync waits for the oldest reading still unacknowledged to be SyncAfter old, and none is due for the rest.
+    private void Due()
+    {
+        lock (gate)
+        {
+            _armed = false;
+            long oldest = oldestWaiting() ?? long.MaxValue;
+            while (_written.Count > 0 && (_written.Peek().Sequence < oldest || _written.Peek().Sequence <= DurableThrough))
+            {
+                _written.Dequeue();
+            }
+
+            if (_written.Count == 0)
+            {
+                return;
+            }
+
+            var left = syncAfter - timeProvider.GetElapsedTime(_written.Peek().WrittenAt);
+            if (left > TimeSpan.Zero)
+            {
+                Arm(left);
+                return;
+            }
+        }
+
+        Sync();
+    }
+
+    // Under the gate.
+    private void Arm(TimeSpan dueTime)
+    {
+        _armed = true;
+        _timer ??= timeProvider.CreateTimer(_ => Due(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer.Change(dueTime, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Syncs what waits and is not on the device yet; the appends go on meanwhile.</summary>
@@ -76,6 +121,11 @@ internal sealed partial class SyncDeadline(TimeSpan syncAfter, object gate, Segm
             }
 
             DurableThrough = Math.Max(DurableThrough, through);
+            while (_written.Count > 0 && _written.Peek().Sequence <= DurableThrough)
+            {
+                _written.Dequeue();
+            }
+
             _failing = false;
         }
 

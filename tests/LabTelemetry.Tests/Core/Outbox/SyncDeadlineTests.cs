@@ -52,6 +52,26 @@ public sealed class SyncDeadlineTests : IDisposable
     }
 
     [Fact]
+    public async Task AReadingWrittenJustBeforeAnEarlierOnesDeadline_AndAcknowledgedAMillisecondLater_CostsNoSync()
+    {
+        using var outbox = Open(TimeSpan.FromSeconds(1));
+        int before = _files.Synced.Count;
+
+        // As at 10 Hz with a prompt broker: the eleventh reading lands a hair before the deadline the first set, and
+        // the broker takes each a millisecond after it was written.
+        var period = Interval - TimeSpan.FromTicks(100);
+        for (int n = 0; n < 100; n++)
+        {
+            Read(outbox, n);
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            await AcknowledgeAllAsync(outbox);
+            _time.Advance(period - TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(0, ReadingSyncs(before));
+    }
+
+    [Fact]
     public void ABrokerAway_CostsOneSyncPerSyncAfter_ForAllThatWaitThen()
     {
         using var outbox = Open(TimeSpan.FromSeconds(1));
