@@ -25,7 +25,7 @@ public sealed partial class VirtualPiPowerCutTests(VirtualPiFixture fixture, ITe
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         Assert.True(fixture.ImageProblem is null, fixture.ImageProblem);
         await using var broker = await MosquittoBroker.StartPersistentAsync();
-        await using var witness = await TestSubscriber.ConnectAsync(broker, $"DATA/{VirtualPi.Mac}", persistent: true);
+        await using var witness = await TestSubscriber.ConnectAsync(broker, "DATA/#", persistent: true);
         await using var pi = await VirtualPi.BootAsync(broker.Port, fixture.Build);
         var install = await pi.InstallServiceAsync();
         Assert.True(install.ExitCode == 0, $"install.sh failed ({install.ExitCode}): {install.Output}");
