@@ -47,6 +47,8 @@ public sealed class PackageContentsTests
                 "drwxr-xr-x root/root ./usr/lib/labtelemetry/networkmanager/",
                 "-rw-r--r-- root/root ./usr/lib/labtelemetry/networkmanager/lab-wifi.nmconnection",
                 "-rwxr-xr-x root/root ./usr/lib/labtelemetry/networkmanager/wifi-provision.sh",
+                "drwxr-xr-x root/root ./usr/lib/labtelemetry/systemd/",
+                "-rw-r--r-- root/root ./usr/lib/labtelemetry/systemd/gpio.conf",
                 "drwxr-xr-x root/root ./usr/share/",
                 "drwxr-xr-x root/root ./usr/share/doc/",
                 "drwxr-xr-x root/root ./usr/share/doc/labtelemetry/",

@@ -12,7 +12,8 @@
 # cannot set up its propagation directory (a private mount namespace with a tmpfs there).
 set -euo pipefail
 
-include=systemd,systemd-sysv,dbus,mosquitto,mosquitto-clients,iproute2,procps
+# What the root holds beyond minbase; libgpiod2 because the package depends on it and apt inside has no network.
+include=systemd,systemd-sysv,dbus,mosquitto,mosquitto-clients,iproute2,procps,libgpiod2
 suite=bookworm
 mirror=$("$(dirname "$0")/../Debian/apt-mirror.sh")
 cache=${LABTELEMETRY_CONTAINER_CACHE:-/var/cache/labtelemetry-ci}
