@@ -138,10 +138,11 @@ public sealed partial class VirtualPiLinkTests(VirtualPiFixture fixture, ITestOu
         // link's attempt may come before it, never long after.
         Assert.True(linkUpSeconds <= activatedSeconds + ActivatedToDelivery.TotalSeconds, $"{what}: the link's attempt at {linkUpSeconds:0.0} s, 'activated' at {activatedSeconds:0.0} s");
         output.WriteLine($"{what}: the link's attempt {linkUpSeconds - activatedSeconds:0.0} s after 'activated' (guest clock)");
-        var planned = lines.Take(linkUp).Select(l => NextAttempt().Match(l)).LastOrDefault(m => m.Success);
-        if (planned is not null)
+        // The console line, not the match: its time stamp is the line's.
+        var planned = lines.Take(linkUp).Select(l => (Line: l, Match: NextAttempt().Match(l))).LastOrDefault(f => f.Match.Success);
+        if (planned.Match is { Success: true })
         {
-            double due = VirtualPi.ConsoleSeconds(planned.Value)!.Value + double.Parse(planned.Groups[1].Value, CultureInfo.InvariantCulture);
+            double due = VirtualPi.ConsoleSeconds(planned.Line)!.Value + double.Parse(planned.Match.Groups[1].Value, CultureInfo.InvariantCulture);
             Assert.True(linkUpSeconds < due, $"{what}: the link's attempt at {linkUpSeconds:0.0} s came after the backoff's, due at {due:0.0} s");
             output.WriteLine($"{what}: the link's attempt {due - linkUpSeconds:0.0} s before the backoff's");
         }
