@@ -47,6 +47,7 @@ public sealed partial class VirtualPiLinkTests(VirtualPiFixture fixture, ITestOu
 
         var delays = new List<double>();
         var down = TimeSpan.FromSeconds(VirtualPiSuite.LongVariants ? 150 : 50);
+        // Real time, for the guest: readings pile up and the attempts keep the backoff's pace while the access point is off.
         await Task.Delay(down);
         Assert.Empty(grader.Deliveries);
         await ReturnAsync(pi, grader, delays, "boot with the access point down", since: 0);
@@ -70,6 +71,8 @@ public sealed partial class VirtualPiLinkTests(VirtualPiFixture fixture, ITestOu
             int since = pi.ConsoleLines().Count;
             Assert.True((await pi.AccessPointAsync(on: false)).ExitCode == 0);
             int made = grader.Deliveries.Count;
+
+            // The outage itself, in the guest's real time.
             await Task.Delay(TimeSpan.FromSeconds(VirtualPiSuite.LongVariants ? 180 : 60));
             output.WriteLine($"outage {outage}: {grader.Deliveries.Count - made} readings arrived while the access point was off");
             await ReturnAsync(pi, grader, delays, $"outage {outage}", since);
