@@ -178,9 +178,15 @@ start_qemu() {
   [ -z "$build" ] || args+=(-virtfs "local,path=$build,mount_tag=build,security_model=none,readonly=on")
   rm -f "$dir/qmp.sock"
   setsid qemu-system-x86_64 "${args[@]}" </dev/null >>"$dir/qemu.log" 2>&1 &
-  echo $! >"$dir/qemu.pid"
+  local pid=$!
+  echo "$pid" >"$dir/qemu.pid"
   # Its end (a kill when the boot is retried, say) is ours to report, not bash's.
   disown
+  # Until the child has exec'ed qemu, its command line is still ours and qemu_pid would take it for a qemu gone.
+  for ((n = 0; n < 100; n++)); do
+    qemu_pid "$dir" >/dev/null || [ ! -e "/proc/$pid" ] || { sleep 0.05; continue; }
+    break
+  done
 }
 
 # Waits for the line virtualpi-booted.service writes after multi-user.target, looking only past byte FROM of the
@@ -224,8 +230,8 @@ boot() {
     qemu-img create -q -f qcow2 -F raw -b "$images/rootfs.ext4" "$dir/disk.qcow2"
     fresh=true
   fi
-  # Whatever fails from here on, no half-booted VM is left behind.
-  trap 'kill_vm "$dir"' EXIT
+  # Whatever fails from here on, no half-booted VM is left behind (the trap runs after boot's locals are gone).
+  trap "kill_vm $(printf %q "$dir")" EXIT
   for attempt in 1 2; do
     from=$(stat -c %s "$dir/console.log" 2>/dev/null || echo 0)
     started=$(date +%s.%N)
