@@ -105,12 +105,23 @@ public sealed partial class MqttConnection : IAsyncDisposable
         Connected?.Invoke();
     }
 
-    /// <summary>Pings the broker; <see langword="false"/> when not connected or no answer came in time (the link counts as dropped).</summary>
+    /// <summary>
+    /// Pings the broker unless it took a publish sent within <c>Mqtt:HealthCheckInterval</c>; <see langword="false"/>
+    /// when not connected or no answer came in time (the link counts as dropped).
+    /// </summary>
     public async Task<bool> IsAliveAsync(CancellationToken cancellationToken)
     {
         if (!_client.IsConnected)
         {
             return false;
+        }
+
+        // A PUBACK for a publish sent that recently says what a PINGRESP would, and the publish kept the broker's
+        // keep-alive as a ping does: while readings flow, the shared broker sees no pings. After a publish that went
+        // unanswered (Unhealthy), a ping always.
+        if (State == ConnectionState.Connected && Publisher.LastTaken is { } sent && _timeProvider.GetElapsedTime(sent) < _options.HealthCheckInterval)
+        {
+            return true;
         }
 
         using var deadline = new Deadline(_options.OperationTimeout, _timeProvider, cancellationToken);

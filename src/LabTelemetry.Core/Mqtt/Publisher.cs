@@ -19,6 +19,11 @@ public sealed class Publisher(IBrokerClient client, string broker, bool version5
     /// <summary>Gets or sets the largest packet the broker takes (MQTT 5 brokers say so in the CONNACK); 0 when it did not say.</summary>
     public long MaxPacketBytes { get; set; }
 
+    /// <summary>Gets when (a monotonic timestamp) the newest publish the broker took was sent; <see langword="null"/> before the first.</summary>
+    public long? LastTaken => Volatile.Read(ref _lastTaken) is var sent && sent != long.MinValue ? sent : null;
+
+    private long _lastTaken = long.MinValue;
+
     /// <summary>Publishes and waits at most <paramref name="timeout"/> for the broker's acknowledgement.</summary>
     /// <param name="retain">Whether the broker keeps it for whoever subscribes later (readings never are; an announcement is).</param>
     /// <param name="takenAt">With MQTT 5, travels as the user property <c>taken-at</c>; the payload stays the lab's exact JSON.</param>
@@ -40,8 +45,15 @@ public sealed class Publisher(IBrokerClient client, string broker, bool version5
         {
             // MQTTnet waits for a PUBACK forever unless told otherwise.
             using var deadline = new Deadline(timeout, timeProvider, cancellationToken);
+            long sent = timeProvider.GetTimestamp();
             var result = await client.PublishAsync(message, deadline.Token).ConfigureAwait(false);
-            return result.IsSuccess ? PublishOutcome.Success : PublishOutcome.FromRefusal(topic, result.Code, result.ReasonString);
+            if (!result.IsSuccess)
+            {
+                return PublishOutcome.FromRefusal(topic, result.Code, result.ReasonString);
+            }
+
+            InterlockedMax(ref _lastTaken, sent);
+            return PublishOutcome.Success;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -75,6 +87,15 @@ public sealed class Publisher(IBrokerClient client, string broker, bool version5
         }
 
         return builder.Build();
+    }
+
+    private static void InterlockedMax(ref long location, long value)
+    {
+        long seen = Volatile.Read(ref location);
+        while (seen < value && Interlocked.CompareExchange(ref location, value, seen) is var was && was != seen)
+        {
+            seen = was;
+        }
     }
 
     private static ReadOnlyMemory<byte> Utf8(string text) => Encoding.UTF8.GetBytes(text);

@@ -189,6 +189,22 @@ public sealed class BrokerFaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task PublishingWorker_SendsNoPings_WhileTheBrokerAnswersItsPublishes()
+    {
+        await using var broker = MosquittoBroker.Logging();
+        await broker.StartAgainAsync();
+        await using var worker = WorkerProcess.Start(Settings(broker, "3.1.1"));
+        Assert.True(await Eventually.TrueAsync(() => broker.LogLines().Count(l => l.Contains(Publishes, StringComparison.Ordinal)) >= 2, Within), worker.Output);
+
+        // A reading every 0.5 s, health checks every 1 s: each check finds a publish answered within it.
+        var seen = await WatchAsync(broker, worker, 6);
+
+        Assert.InRange(seen.Publishes, 8, 16);
+        Assert.Equal(0, seen.Pings);
+        Assert.Equal(0, seen.Connects);
+    }
+
+    [Fact]
     public async Task IdleWorker_TellsTheBrokerItsKeepAlive_AndKeepsTheLinkWithTheSupervisorsPingsAlone()
     {
         await using var broker = MosquittoBroker.Logging();

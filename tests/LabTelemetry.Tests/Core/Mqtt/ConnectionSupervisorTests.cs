@@ -53,6 +53,33 @@ public sealed class ConnectionSupervisorTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task WhilePublishesAreAnswered_NoPings_AndAHealthCheckIntervalAfterTheLastOneWasSent_PingsAgain()
+    {
+        await _rig.StartConnectedAsync();
+
+        // A reading a second from 1 s to 12 s, each acknowledged: the checks at 5 and 10 s (and 15 s, 3 s after the
+        // last was sent) need no ping; the one at 20 s does.
+        for (int second = 1; second <= 12; second++)
+        {
+            await _rig.Time.ParkedAsync(At(5 * ((second + 4) / 5)));
+            _rig.Time.AdvanceTo(At(second));
+            var outcome = await _rig.Connection.Publisher.PublishAsync("DATA/x", [1], 1, TimeSpan.FromSeconds(10), CancellationToken.None);
+            Assert.Equal(PublishVerdict.Delivered, outcome.Verdict);
+        }
+
+        foreach (double check in new[] { 15, 20, 25 })
+        {
+            await _rig.Time.ParkedAsync(At(check));
+            _rig.Time.AdvanceTo(At(check));
+        }
+
+        await _rig.Time.ParkedAsync(At(30));
+        Assert.Equal([20, 25], Seconds(_rig.Broker.PingMoments));
+        Assert.Equal(12, _rig.Broker.Published.Count(m => m.Topic == "DATA/x"));
+        Assert.Equal(1, _rig.Broker.Connects);
+    }
+
+    [Fact]
     public async Task AfterAPublishWentUnanswered_PingsOnceAtOnce_ThenKeepsItsPace()
     {
         await _rig.StartConnectedAsync();
