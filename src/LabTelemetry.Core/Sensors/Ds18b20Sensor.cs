@@ -17,7 +17,7 @@ public sealed class Ds18b20Sensor : ITemperatureSensor
     private long _readStarted;
 
     public Ds18b20Sensor(SensorOptions options, TimeProvider timeProvider)
-        : this(options, timeProvider, OneWireThermometerDevice.EnumerateDevices, File.ReadAllTextAsync)
+        : this(options, timeProvider, OneWireThermometerDevice.EnumerateDevices, ReadFile)
     {
     }
 
@@ -33,6 +33,9 @@ public sealed class Ds18b20Sensor : ITemperatureSensor
         _readW1Slave = readW1Slave;
     }
 
+    /// <summary>Reads a sysfs file where it is called: the conversion blocks the read's own thread.</summary>
+    internal static Task<string> ReadFile(string path, CancellationToken cancellationToken) => Task.FromResult(File.ReadAllText(path));
+
     public string Name => _device?.DeviceId ?? (string.IsNullOrEmpty(_options.Id) ? "DS18B20" : _options.Id);
 
     public async Task<double> ReadCelsiusAsync(CancellationToken cancellationToken)
@@ -44,8 +47,9 @@ public sealed class Ds18b20Sensor : ITemperatureSensor
             throw new SensorException(SensorFault.Hung, $"{Name}: the read started {_timeProvider.GetElapsedTime(_readStarted).TotalSeconds:0} s ago has not returned (the 1-Wire driver is stuck); no other read starts until it does. Check the wiring; a reboot clears a stuck bus.");
         }
 
-        // Off the caller's thread: sysfs blocks for the 750 ms conversion, and listing the bus can block as long.
-        var read = Task.Run(() => ReadW1SlaveAsync(cancellationToken), CancellationToken.None);
+        // Off the caller's thread and off the thread pool, which runs on one thread (LabTelemetry.Worker.csproj): sysfs
+        // blocks for the 750 ms conversion, and listing the bus can block as long.
+        var read = Task.Factory.StartNew(() => ReadW1SlaveAsync(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _read = read;
         _readStarted = _timeProvider.GetTimestamp();
         W1SlaveContents w1Slave;

@@ -72,7 +72,7 @@ internal static partial class OneWireCheck
     private static async Task<CheckLine> ReadAsync(OneWireThermometerDevice thermometer, SensorOptions options)
     {
         const string Fix = "check the wiring and the pull-up; see README, Troubleshooting";
-        var sensor = new Ds18b20Sensor(new SensorOptions { Id = thermometer.DeviceId, ReadTimeout = options.ReadTimeout }, TimeProvider.System, () => [thermometer], File.ReadAllTextAsync);
+        var sensor = new Ds18b20Sensor(new SensorOptions { Id = thermometer.DeviceId, ReadTimeout = options.ReadTimeout }, TimeProvider.System, () => [thermometer], Ds18b20Sensor.ReadFile);
         double celsius;
         try
         {
