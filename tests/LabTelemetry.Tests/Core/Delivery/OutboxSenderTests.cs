@@ -64,6 +64,31 @@ public sealed class OutboxSenderTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task LiveReadings_AreLoggedAtMostTwiceASecond_EachLineCountingTheOnesBetween()
+    {
+        await _rig.StartConnectedAsync();
+        await _sender.StartAsync(CancellationToken.None);
+
+        // 10 Hz for 2 s: a line at 0.1 s, then one each 0.5 s after it (0.6, 1.1, 1.6 s); 17 to 20 wait for the next.
+        for (int i = 1; i <= 20; i++)
+        {
+            _rig.Time.AdvanceTo(TimeSpan.FromMilliseconds(100 * i));
+            Enqueue(i);
+            Assert.True(await Eventually.TrueAsync(() => _outbox.Count == 0), $"reading {i}: {_outbox.Count} left");
+        }
+
+        string[] expected =
+        [
+            $"Published {{\"temperature\": 1}} to {Topic}",
+            $"Published {{\"temperature\": 6}} to {Topic}, and 4 more since the line before",
+            $"Published {{\"temperature\": 11}} to {Topic}, and 4 more since the line before",
+            $"Published {{\"temperature\": 16}} to {Topic}, and 4 more since the line before",
+        ];
+        Assert.Equal(expected, _log.Collector.GetSnapshot().Where(r => r.Message.StartsWith("Published", StringComparison.Ordinal)).Select(r => r.Message));
+        Assert.Equal(20, PublishedPayloads().Length);
+    }
+
+    [Fact]
     public async Task NotConnected_SendsNothing_ThenEverythingOnceConnected()
     {
         // The broker took the CONNECT, but the connection is not up until its online status is acknowledged: the
