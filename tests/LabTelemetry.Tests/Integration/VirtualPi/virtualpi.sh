@@ -155,7 +155,10 @@ qemu_pid() {
 start_qemu() {
   local dir=$1 images=$2 port=$3 build=$4 fake_w1=$5 ap=$6 cmdline n
   local -a args
+  # The PC's own devices (floppy, IDE, speaker, mouse) and KVM are of no use here, and under emulation their modules
+  # took seconds of the boot, loaded while the radios' were.
   cmdline="root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet"
+  cmdline+=" module_blacklist=floppy,pcspkr,ata_piix,ata_generic,i2c_piix4,serio_raw,psmouse,evdev,kvm_amd,kvm_intel,kvm,ccp"
   [ "$ap" = down ] || cmdline+=" systemd.wants=virtualpi-ap.service"
   [ -z "$build" ] || cmdline+=" virtualpi.build"
   ! $fake_w1 || cmdline+=" virtualpi.fake_w1"
