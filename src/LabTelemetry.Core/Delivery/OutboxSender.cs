@@ -34,7 +34,7 @@ internal sealed partial class OutboxSender(
     private static readonly TimeSpan SuspectWithin = TimeSpan.FromSeconds(1);
     private const int DropsBeforeSettingAside = 3;
 
-    // At most two "Published" lines a second: at 10 Hz a line per reading cost a sixth of the worker's CPU, and each
+    // At most two "Published" lines a second: at 10 Hz a line per reading cost a tenth of the worker's CPU, and each
     // is a write journald makes to the SD card. The readings in between are counted in the next line.
     private static readonly TimeSpan PublishedLineEvery = TimeSpan.FromMilliseconds(500);
 
